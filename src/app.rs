@@ -1,0 +1,104 @@
+//! Assembles the server: managed state, every controller's routes, JSON catchers and the
+//! fairings. `main` and every integration test call `build`, so tests run this server.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rocket::fairing::AdHoc;
+use rocket::http::{Header, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder};
+use rocket::{catch, catchers, Build, Rocket};
+
+use crate::auth::jwt::Keys;
+use crate::auth::throttle::LoginThrottle;
+use crate::config::Settings;
+use crate::controllers;
+use crate::controllers::users::PublicUrl;
+use crate::db::Db;
+use crate::error::{error_response, AppError};
+use crate::mail::Mailer;
+use crate::media::MediaStore;
+use crate::models::setting;
+use crate::views::input::GuardError;
+
+pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
+    let config = settings.config.clone();
+    let secret = match config.jwt_secret.as_deref().filter(|s| !s.is_empty()) {
+        Some(secret) => secret.to_string(),
+        None => setting::jwt_secret(&*db.get()?)?,
+    };
+    let keys = Keys::new(secret.as_bytes(), config.token_ttl_secs);
+    let media = MediaStore::new(config.images_dir(), config.image_max_bytes);
+    media.prepare()?;
+    let mailer = Mailer::from_config(&config).map_err(AppError::Internal)?;
+    let throttle = LoginThrottle::new(
+        config.login_max_failures,
+        config.login_max_failures_per_address,
+        config.login_lockout_secs,
+    );
+    Ok(rocket::custom(settings.figment.clone())
+        .manage(PublicUrl(settings.public_url()))
+        .manage(db)
+        .manage(keys)
+        .manage(Arc::new(media))
+        .manage(Arc::new(mailer))
+        .manage(throttle)
+        .manage(config)
+        .mount("/", controllers::routes())
+        .register("/", catchers![every_status])
+        .attach(request_log())
+        .attach(security_headers()))
+}
+
+/// What a catcher sends: the guard's own error if one left it, else the bare status.
+struct CaughtError(Status);
+
+impl<'r> Responder<'r, 'static> for CaughtError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        if let GuardError(Some(error)) = req.local_cache(|| GuardError(None)) {
+            return error.clone().respond_to(req);
+        }
+        match self.0.code {
+            // Rocket's own form guards say 422; the contract says bad input is 400.
+            422 => Ok(error_response(Status::BadRequest, None)),
+            401 => AppError::Unauthorized.respond_to(req),
+            _ => Ok(error_response(self.0, None)),
+        }
+    }
+}
+
+/// Every status Rocket can produce gets the JSON envelope, never an HTML page.
+#[catch(default)]
+fn every_status(status: Status, _req: &Request<'_>) -> CaughtError {
+    CaughtError(status)
+}
+
+struct StartedAt(Instant);
+
+/// One line a request: method, path (no query string: it can carry search text), status
+/// and time taken. Nothing else from the request is logged, so no secret can be.
+fn request_log() -> AdHoc {
+    AdHoc::on_request("request start", |req, _| {
+        Box::pin(async move {
+            req.local_cache(|| StartedAt(Instant::now()));
+        })
+    })
+}
+
+fn security_headers() -> AdHoc {
+    AdHoc::on_response("security headers and request log", |req, res| {
+        Box::pin(async move {
+            res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
+            let started = req.local_cache(|| StartedAt(Instant::now())).0;
+            tracing::info!(
+                target: "library_server::request",
+                "{} {} {} {:.1}ms",
+                req.method(),
+                req.uri().path(),
+                res.status().code,
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        })
+    })
+}

@@ -1,0 +1,9 @@
+//! C: thin route handlers, one file per resource.
+
+pub mod health;
+pub mod images;
+pub mod users;
+
+pub fn routes() -> Vec<rocket::Route> {
+    [health::routes(), images::routes(), users::routes()].concat()
+}

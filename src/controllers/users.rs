@@ -1,0 +1,361 @@
+//! /users: registration, login, profiles, pictures, password reset, roles, deletion.
+
+use std::sync::Arc;
+
+use rocket::tokio::task::spawn_blocking;
+use rocket::{delete, get, patch, post, put, routes, Route, State};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::auth::guards::ClientAddr;
+use crate::auth::jwt::Keys;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::{password, Admin, AuthUser};
+use crate::config::Config;
+use crate::db::Db;
+use crate::domain::{Email, Role};
+use crate::error::AppError;
+use crate::mail::Mailer;
+use crate::media::{Kind, MediaStore};
+use crate::models::user::{self, NewUser, User, DEFAULT_IMAGE};
+use crate::models::{now, password_reset};
+use crate::views::envelope::{Reply, Success};
+use crate::views::input::{Fields, Multipart};
+use crate::views::paging;
+use crate::views::user::{
+    ForgotRequest, LoginRequest, RegisterRequest, ResetRequest, RoleRequest, UserView,
+    UsernameRequest,
+};
+
+/// Where reset links point (the admin page's reset form).
+pub struct PublicUrl(pub String);
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        register,
+        login,
+        me,
+        list,
+        by_id,
+        by_username,
+        change_username,
+        change_image,
+        forgot_password,
+        reset_password,
+        change_role,
+        delete_user,
+    ]
+}
+
+#[post("/users/register", data = "<body>")]
+async fn register(db: &State<Db>, config: &State<Config>, body: Fields<RegisterRequest>) -> Reply {
+    let new = body.0.validate()?;
+    let hash = password::hash(&new.password, config.bcrypt_cost).await?;
+    let user = db
+        .write(move |tx| {
+            user::insert(
+                tx,
+                &NewUser {
+                    email: &new.email,
+                    username: &new.username,
+                    password_hash: &hash,
+                    role: None,
+                },
+            )
+        })
+        .await?;
+    Ok(Success::created("REGISTER", UserView::own(&user)))
+}
+
+#[post("/users/login", data = "<body>")]
+async fn login(
+    db: &State<Db>,
+    keys: &State<Keys>,
+    throttle: &State<LoginThrottle>,
+    client: ClientAddr,
+    body: Fields<LoginRequest>,
+) -> Reply {
+    let attempt = body.0.validate()?;
+    let lookup = attempt.login.clone();
+    let found = db
+        .run(move |conn| user::find_by_login(conn, &lookup))
+        .await?;
+    // Count by account when there is one, so e-mail and username share a count.
+    let account = match &found {
+        Some(user) => format!("#{}", user.id),
+        None => attempt.login.clone(),
+    };
+    if let Some(retry_after) = throttle.retry_after(&account, &client.0) {
+        return Err(AppError::TooMany { retry_after });
+    }
+    let hash = found.as_ref().map(|u| u.password_hash.clone());
+    let matches = password::verify(&attempt.password, hash).await?;
+    let user = match found {
+        Some(user) if matches => user,
+        _ => {
+            throttle.record_failure(&account, &client.0);
+            return Err(AppError::Unauthorized);
+        }
+    };
+    throttle.record_success(&account);
+    let token = keys.issue(&user)?;
+    let mut top = Map::new();
+    top.insert("access_token".into(), Value::String(token));
+    top.insert("token_type".into(), json!("Bearer"));
+    top.insert("expires_in".into(), json!(keys.ttl_secs));
+    Ok(Success::ok("LOGIN", UserView::own(&user)).with_top_level(top))
+}
+
+#[get("/users/me")]
+async fn me(auth: AuthUser) -> Reply {
+    Ok(Success::ok("GET USER", UserView::own(&auth.0)))
+}
+
+#[get("/users?<q>&<page>&<per_page>")]
+async fn list(
+    auth: AuthUser,
+    db: &State<Db>,
+    q: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+) -> Reply {
+    let page = paging::parse(page.as_deref(), per_page.as_deref())?;
+    if q.as_ref().is_some_and(|q| q.len() > 32) {
+        return Err(AppError::invalid("q", "must be at most 32 characters"));
+    }
+    let (users, total) = db
+        .run(move |conn| user::list(conn, q.as_deref().map(str::trim), page))
+        .await?;
+    let views: Vec<UserView> = users.iter().map(|u| UserView::new(u, &auth.0)).collect();
+    Ok(Success::list("GET USERS", views, paging::meta(page, total)))
+}
+
+async fn load(db: &Db, id: i64) -> Result<User, AppError> {
+    db.run(move |conn| user::find(conn, id))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[get("/users/<id>", rank = 2)]
+async fn by_id(id: i64, auth: AuthUser, db: &State<Db>) -> Reply {
+    let user = load(db, id).await?;
+    Ok(Success::ok("GET USER", UserView::new(&user, &auth.0)))
+}
+
+#[get("/users/username/<username>")]
+async fn by_username(username: &str, auth: AuthUser, db: &State<Db>) -> Reply {
+    let username = username.to_string();
+    let user = db
+        .run(move |conn| user::find_by_username(conn, &username))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Success::ok("GET USER", UserView::new(&user, &auth.0)))
+}
+
+#[patch("/users/<id>/username", data = "<body>")]
+async fn change_username(
+    id: i64,
+    auth: AuthUser,
+    db: &State<Db>,
+    body: Fields<UsernameRequest>,
+) -> Reply {
+    auth.require_self_or_admin(id)?;
+    let username = body.0.validate()?;
+    let user = db
+        .write(move |tx| {
+            user::find(tx, id)?.ok_or(AppError::NotFound)?;
+            user::set_username(tx, id, &username)?;
+            user::find(tx, id)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    Ok(Success::ok(
+        "CHANGE USERNAME",
+        UserView::new(&user, &auth.0),
+    ))
+}
+
+#[put("/users/<id>/image", data = "<upload>")]
+async fn change_image(
+    id: i64,
+    auth: AuthUser,
+    db: &State<Db>,
+    media: &State<Arc<MediaStore>>,
+    upload: Multipart,
+) -> Reply {
+    auth.require_self_or_admin(id)?;
+    load(db, id).await?;
+    let file = upload.0.files.into_iter().find(|f| f.field == "image");
+    let file = file.ok_or_else(|| AppError::invalid("image", "a file is required"))?;
+    let store = Arc::clone(media);
+    let name = spawn_blocking(move || {
+        let encoded = store.process(Kind::Profile, &file.bytes)?;
+        store.save(Kind::Profile, &encoded)
+    })
+    .await??;
+    let stored = name.clone();
+    let replaced = db.write(move |tx| user::set_image(tx, id, &stored)).await;
+    let store = Arc::clone(media);
+    let old = match replaced {
+        Ok(Some(old)) => old,
+        Ok(None) => {
+            spawn_blocking(move || store.remove(Kind::Profile, &name)).await?;
+            return Err(AppError::NotFound);
+        }
+        Err(e) => {
+            spawn_blocking(move || store.remove(Kind::Profile, &name)).await?;
+            return Err(e);
+        }
+    };
+    if old != DEFAULT_IMAGE {
+        spawn_blocking(move || store.remove(Kind::Profile, &old)).await?;
+    }
+    let user = load(db, id).await?;
+    Ok(Success::ok(
+        "UPDATE PROFILE PICTURE",
+        UserView::new(&user, &auth.0),
+    ))
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Answers the same whether or not the address has an account; the mail goes out on a
+/// blocking thread after the reply, so the reply's timing does not tell either.
+#[post("/users/password/forgot", data = "<body>")]
+async fn forgot_password(
+    db: &State<Db>,
+    config: &State<Config>,
+    mailer: &State<Arc<Mailer>>,
+    public_url: &State<PublicUrl>,
+    body: Fields<ForgotRequest>,
+) -> Reply {
+    let email = body.0.validate()?;
+    let db = db.inner().clone();
+    let mailer = Arc::clone(mailer);
+    let ttl = config.reset_token_ttl_secs as i64;
+    let link_base = format!("{}/admin/#reset?token=", public_url.0);
+    spawn_blocking(move || {
+        if let Err(e) = send_reset_mail(&db, &mailer, &email, ttl, &link_base) {
+            tracing::warn!(error = %e, "password reset mail not sent");
+        }
+    });
+    Ok(Success::ok(
+        "FORGOT PASSWORD",
+        json!({ "detail": "If an account uses that address, a reset link has been sent to it." }),
+    ))
+}
+
+fn send_reset_mail(
+    db: &Db,
+    mailer: &Mailer,
+    email: &Email,
+    ttl: i64,
+    link_base: &str,
+) -> Result<(), String> {
+    let mut token = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut token);
+    let token = hex::encode(token);
+    let conn = db.get().map_err(|e| e.to_string())?;
+    let Some(user) = user::find_by_email(&conn, email.as_str()).map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    let at = now();
+    password_reset::prune(&conn, at).map_err(|e| e.to_string())?;
+    password_reset::create(&conn, user.id, &token_hash(&token), at + ttl)
+        .map_err(|e| e.to_string())?;
+    drop(conn);
+    let minutes = (ttl / 60).max(1);
+    let text = format!(
+        "Hello {name},\n\n\
+         Someone (we hope you) asked to reset the password of your library account.\n\
+         Open this link within {minutes} minutes to choose a new one:\n\n\
+         {link_base}{token}\n\n\
+         Or send this token to POST /users/password/reset with your new password:\n\n\
+         {token}\n\n\
+         If it was not you, ignore this message: your password stays as it is.\n",
+        name = user.username,
+    );
+    mailer.send(&user.email, "Reset your library password", text)
+}
+
+#[post("/users/password/reset", data = "<body>")]
+async fn reset_password(
+    db: &State<Db>,
+    config: &State<Config>,
+    body: Fields<ResetRequest>,
+) -> Reply {
+    let reset = body.0.validate()?;
+    let hashed_token = token_hash(&reset.token);
+    let expired = || AppError::invalid("token", "is invalid, used or expired");
+    // Check the token before spending a bcrypt on it.
+    let lookup = hashed_token.clone();
+    let valid = db
+        .run(move |conn| {
+            Ok(conn.query_row(
+                "SELECT EXISTS(SELECT 1 FROM password_resets
+                 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2)",
+                rusqlite::params![lookup, now()],
+                |r| r.get::<_, bool>(0),
+            )?)
+        })
+        .await?;
+    if !valid {
+        return Err(expired());
+    }
+    let hash = password::hash(&reset.password, config.bcrypt_cost).await?;
+    db.write(move |tx| {
+        let user_id = password_reset::redeem(tx, &hashed_token, now())?.ok_or_else(expired)?;
+        user::set_password(tx, user_id, &hash)
+    })
+    .await?;
+    Ok(Success::ok(
+        "RESET PASSWORD",
+        json!({ "detail": "The password is changed; earlier sessions are signed out." }),
+    ))
+}
+
+#[patch("/users/<id>/role", data = "<body>")]
+async fn change_role(id: i64, admin: Admin, db: &State<Db>, body: Fields<RoleRequest>) -> Reply {
+    let role = body.0.validate()?;
+    let user = db
+        .write(move |tx| {
+            let target = user::find(tx, id)?.ok_or(AppError::NotFound)?;
+            if target.role == Role::Admin && role != Role::Admin && user::count_admins(tx)? <= 1 {
+                return Err(AppError::conflict(
+                    "role",
+                    "the last admin cannot be demoted",
+                ));
+            }
+            user::set_role(tx, id, role)?;
+            user::find(tx, id)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    Ok(Success::ok("CHANGE ROLE", UserView::new(&user, &admin.0)))
+}
+
+#[delete("/users/<id>")]
+async fn delete_user(
+    id: i64,
+    auth: AuthUser,
+    db: &State<Db>,
+    media: &State<Arc<MediaStore>>,
+) -> Reply {
+    auth.require_self_or_admin(id)?;
+    let removed = db
+        .write(move |tx| {
+            let target = user::find(tx, id)?.ok_or(AppError::NotFound)?;
+            if target.role == Role::Admin && user::count_admins(tx)? <= 1 {
+                return Err(AppError::conflict("id", "the last admin cannot be deleted"));
+            }
+            user::delete(tx, id)?;
+            Ok(target)
+        })
+        .await?;
+    if removed.image_file != DEFAULT_IMAGE {
+        let store = Arc::clone(media);
+        let file = removed.image_file.clone();
+        spawn_blocking(move || store.remove(Kind::Profile, &file)).await?;
+    }
+    Ok(Success::ok("DELETE USER", UserView::new(&removed, &auth.0)))
+}

@@ -1,0 +1,184 @@
+//! The SQLite pool, its per-connection settings, the compiled-in migrations, and `run`,
+//! which moves database work off the async runtime.
+
+use std::path::Path;
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::{ApiResult, AppError};
+
+/// Every schema step, in order. Append only: the position is the schema version.
+const MIGRATIONS: &[(&str, &str)] = &[("001_init", include_str!("../migrations/001_init.sql"))];
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open database {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("database {path} has schema version {found}, newer than this binary knows ({known}); use a newer library-server")]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+}
+
+/// Settings every connection gets. WAL lets readers run beside the one writer; the busy
+/// timeout makes a second writer wait instead of failing at once.
+fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Db, OpenError> {
+        let shown = path.display().to_string();
+        let fail = |e: &dyn std::fmt::Display| OpenError::Open {
+            path: shown.clone(),
+            reason: e.to_string(),
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
+        }
+        let manager = SqliteConnectionManager::file(path).with_init(configure);
+        let pool = r2d2::Pool::builder()
+            .max_size(8)
+            .build(manager)
+            .map_err(|e| fail(&e))?;
+        let mut conn = pool.get().map_err(|e| fail(&e))?;
+        migrate(&mut conn).map_err(|e| match e {
+            MigrateError::TooNew { found, known } => OpenError::TooNew {
+                path: shown.clone(),
+                found,
+                known,
+            },
+            MigrateError::Sql(e) => fail(&e),
+        })?;
+        drop(conn);
+        Ok(Db { pool })
+    }
+
+    /// Runs `work` with a pooled connection on a blocking thread.
+    pub async fn run<T, F>(&self, work: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> ApiResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        rocket::tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+
+    /// Like `run`, inside one `BEGIN IMMEDIATE` transaction: committed if `work` returns
+    /// Ok, rolled back otherwise. Taking the write lock up front means the reads that
+    /// decide a write cannot be invalidated by another writer.
+    pub async fn write<T, F>(&self, work: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction) -> ApiResult<T> + Send + 'static,
+    {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = work(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+        .await
+    }
+
+    /// A connection for synchronous callers (the command line).
+    pub fn get(&self) -> ApiResult<r2d2::PooledConnection<SqliteConnectionManager>> {
+        Ok(self.pool.get()?)
+    }
+}
+
+#[derive(Debug)]
+enum MigrateError {
+    TooNew { found: i64, known: i64 },
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for MigrateError {
+    fn from(e: rusqlite::Error) -> Self {
+        MigrateError::Sql(e)
+    }
+}
+
+/// Applies each pending step in its own transaction, recording it in `user_version`.
+fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
+    let known = MIGRATIONS.len() as i64;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > known {
+        return Err(MigrateError::TooNew { found, known });
+    }
+    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+        tracing::info!(migration = name, "applied");
+    }
+    Ok(())
+}
+
+/// The schema version this binary brings databases up to.
+pub fn schema_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Maps a unique-constraint failure to a 409 naming `field`; anything else stays internal.
+pub fn unique_violation(e: rusqlite::Error, field: &str, problem: &str) -> AppError {
+    match &e {
+        rusqlite::Error::SqliteFailure(err, _)
+            if err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+        {
+            AppError::conflict(field, problem)
+        }
+        _ => e.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_a_fresh_database_and_is_idempotent() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, schema_version());
+    }
+
+    #[test]
+    fn refuses_a_newer_database() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        assert!(matches!(
+            migrate(&mut conn),
+            Err(MigrateError::TooNew { found: 999, .. })
+        ));
+    }
+}

@@ -1,0 +1,195 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// An e-mail address, trimmed and lower-cased so that uniqueness ignores letter case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Email, String> {
+        let value = raw.trim().to_lowercase();
+        if value.is_empty() {
+            return Err("is required".into());
+        }
+        if value.len() > Self::MAX_LEN {
+            return Err(format!("must be at most {} characters", Self::MAX_LEN));
+        }
+        let Some((local, domain)) = value.rsplit_once('@') else {
+            return Err("is not a valid e-mail address".into());
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.contains('@')
+            && !local.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !(domain_ok && local_ok) {
+            return Err("is not a valid e-mail address".into());
+        }
+        Ok(Email(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 3–32 characters of `[A-Za-z0-9_.-]`. Letter case is kept for display; uniqueness
+/// ignores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Username, String> {
+        let value = raw.trim();
+        if value.is_empty() {
+            return Err("is required".into());
+        }
+        if !(3..=32).contains(&value.len()) {
+            return Err("must be 3 to 32 characters".into());
+        }
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        {
+            return Err("may contain only letters, digits, '_', '.' and '-'".into());
+        }
+        Ok(Username(value.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 8–72 bytes: bcrypt reads no further than 72, so a longer password is refused rather
+/// than silently cut.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(raw: &str) -> Result<Password, String> {
+        if raw.is_empty() {
+            return Err("is required".into());
+        }
+        if raw.len() < 8 {
+            return Err("must be at least 8 characters".into());
+        }
+        if raw.len() > 72 {
+            return Err("must be at most 72 bytes".into());
+        }
+        Ok(Password(raw.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// Admin ⊃ librarian ⊃ member: the order of the variants is the order of power.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Member,
+    Librarian,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(raw: &str) -> Result<Role, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "member" => Ok(Role::Member),
+            "librarian" => Ok(Role::Librarian),
+            "admin" => Ok(Role::Admin),
+            "" => Err("is required".into()),
+            _ => Err("must be one of member, librarian, admin".into()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Librarian => "librarian",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            Email::parse(" Ann@Example.ORG ").unwrap().as_str(),
+            "ann@example.org"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.org",
+            "ann@example",
+            "a b@example.org",
+            "ann@exa mple.org",
+            "ann@.org",
+            "ann@example..org",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(Email::parse(&format!("{}@example.org", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(Username::parse("Ann_1.x-y").unwrap().as_str(), "Ann_1.x-y");
+        for bad in [
+            "",
+            "ab",
+            "a/b/c",
+            "ann smith",
+            "ann!",
+            &"a".repeat(33),
+            "ännä",
+        ] {
+            assert!(Username::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(Password::parse("12345678").is_ok());
+        assert!(Password::parse(&"x".repeat(72)).is_ok());
+        assert!(Password::parse(&"x".repeat(73)).is_err());
+        // 36 two-byte characters are 72 bytes; 37 are too many.
+        assert!(Password::parse(&"é".repeat(36)).is_ok());
+        assert!(Password::parse(&"é".repeat(37)).is_err());
+        assert!(Password::parse("short").is_err());
+        assert_eq!(
+            format!("{:?}", Password::parse("secret-pw").unwrap()),
+            "Password(***)"
+        );
+    }
+
+    #[test]
+    fn roles_are_ordered_by_power() {
+        assert!(Role::Admin > Role::Librarian && Role::Librarian > Role::Member);
+        assert_eq!(Role::parse("Librarian").unwrap(), Role::Librarian);
+        assert!(Role::parse("root").is_err());
+    }
+}

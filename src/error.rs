@@ -1,0 +1,148 @@
+//! One error type for the whole server, and the single place that turns it into the
+//! API's error envelope. Internal details are logged here and never sent.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use serde_json::json;
+
+/// Field name → what is wrong with it.
+pub type FieldErrors = BTreeMap<String, String>;
+
+pub type ApiResult<T> = Result<T, AppError>;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AppError {
+    #[error("bad request")]
+    Invalid(FieldErrors),
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("conflict")]
+    Conflict(FieldErrors),
+    #[error("payload too large")]
+    TooLarge,
+    #[error("unsupported media type")]
+    Unsupported,
+    #[error("too many requests")]
+    TooMany { retry_after: u64 },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A 400 naming one field.
+    pub fn invalid(field: &str, problem: impl Into<String>) -> Self {
+        AppError::Invalid(one(field, problem))
+    }
+
+    /// A 409 naming one field.
+    pub fn conflict(field: &str, problem: impl Into<String>) -> Self {
+        AppError::Conflict(one(field, problem))
+    }
+
+    pub fn status(&self) -> Status {
+        match self {
+            AppError::Invalid(_) => Status::BadRequest,
+            AppError::Unauthorized => Status::Unauthorized,
+            AppError::Forbidden => Status::Forbidden,
+            AppError::NotFound => Status::NotFound,
+            AppError::Conflict(_) => Status::Conflict,
+            AppError::TooLarge => Status::PayloadTooLarge,
+            AppError::Unsupported => Status::UnsupportedMediaType,
+            AppError::TooMany { .. } => Status::TooManyRequests,
+            AppError::Internal(_) => Status::InternalServerError,
+        }
+    }
+}
+
+fn one(field: &str, problem: impl Into<String>) -> FieldErrors {
+    BTreeMap::from([(field.to_string(), problem.into())])
+}
+
+/// The reason phrase API.md fixes for each status.
+pub fn reason(status: Status) -> &'static str {
+    match status.code {
+        400 => "BAD REQUEST",
+        401 => "ACCESS UNAUTHORIZED",
+        403 => "FORBIDDEN",
+        404 => "NOT FOUND",
+        405 => "METHOD NOT ALLOWED",
+        409 => "CONFLICT",
+        413 => "PAYLOAD TOO LARGE",
+        415 => "UNSUPPORTED MEDIA TYPE",
+        429 => "TOO MANY REQUESTS",
+        500..=599 => "INTERNAL SERVER ERROR",
+        _ => status.reason().unwrap_or("ERROR"),
+    }
+}
+
+/// `{"message", "status"}` (plus `errors` when given) with a matching HTTP status.
+pub fn error_response<'o>(status: Status, errors: Option<&FieldErrors>) -> Response<'o> {
+    let mut body = json!({ "message": reason(status), "status": status.code });
+    if let Some(errors) = errors.filter(|e| !e.is_empty()) {
+        body["errors"] = json!(errors);
+    }
+    let bytes = body.to_string().into_bytes();
+    Response::build()
+        .status(status)
+        .header(ContentType::JSON)
+        .sized_body(bytes.len(), Cursor::new(bytes))
+        .finalize()
+}
+
+impl<'r> Responder<'r, 'static> for AppError {
+    fn respond_to(self, _req: &'r Request<'_>) -> response::Result<'static> {
+        let status = self.status();
+        let mut response = match &self {
+            AppError::Invalid(errors) | AppError::Conflict(errors) => {
+                error_response(status, Some(errors))
+            }
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                error_response(status, None)
+            }
+            _ => error_response(status, None),
+        };
+        match self {
+            AppError::TooMany { retry_after } => {
+                response.set_header(Header::new("Retry-After", retry_after.to_string()));
+            }
+            AppError::Unauthorized => {
+                response.set_header(Header::new("WWW-Authenticate", "Bearer"));
+            }
+            _ => {}
+        }
+        Ok(response)
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError::Internal(format!("database: {e}"))
+    }
+}
+
+impl From<r2d2::Error> for AppError {
+    fn from(e: r2d2::Error) -> Self {
+        AppError::Internal(format!("connection pool: {e}"))
+    }
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(e: std::io::Error) -> Self {
+        AppError::Internal(format!("io: {e}"))
+    }
+}
+
+impl From<rocket::tokio::task::JoinError> for AppError {
+    fn from(e: rocket::tokio::task::JoinError) -> Self {
+        AppError::Internal(format!("blocking task: {e}"))
+    }
+}

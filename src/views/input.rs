@@ -1,0 +1,366 @@
+//! Request bodies. Every endpoint that takes fields accepts JSON, a URL-encoded form or
+//! multipart/form-data; all three become one JSON object, which is then deserialised into
+//! the endpoint's request type. Uploaded files are kept apart, as bytes.
+//!
+//! A failing guard leaves its error in the request's local cache, where the catchers find
+//! it, so the client sees the field-level detail instead of a bare status.
+
+use rocket::data::{ByteUnit, Data, FromData, Outcome};
+use rocket::http::{ContentType, Status};
+use rocket::request::Request;
+use serde::de::{self, DeserializeOwned, Deserializer};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{AppError, FieldErrors};
+
+/// The error a guard failed with, for the catchers.
+pub struct GuardError(pub Option<AppError>);
+
+/// Fails a guard: the status goes to Rocket, the details to the catcher.
+pub fn fail<T, F>(
+    req: &Request<'_>,
+    error: AppError,
+) -> rocket::outcome::Outcome<T, (Status, ()), F> {
+    let status = error.status();
+    req.local_cache(|| GuardError(Some(error)));
+    rocket::outcome::Outcome::Error((status, ()))
+}
+
+/// An uploaded file part.
+pub struct FilePart {
+    pub field: String,
+    pub file_name: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// A request body, whatever its encoding.
+#[derive(Default)]
+pub struct Body {
+    pub fields: Map<String, Value>,
+    pub files: Vec<FilePart>,
+}
+
+const DEFAULT_JSON_LIMIT: ByteUnit = ByteUnit::Kibibyte(64);
+const DEFAULT_FORM_LIMIT: ByteUnit = ByteUnit::Kibibyte(64);
+const DEFAULT_MULTIPART_LIMIT: ByteUnit = ByteUnit::Mebibyte(3);
+
+impl Body {
+    pub async fn read(req: &Request<'_>, data: Data<'_>) -> Result<Body, AppError> {
+        let limits = req.limits();
+        match req.content_type() {
+            Some(ct) if ct.is_form_data() => {
+                let limit = limits.get("data-form").unwrap_or(DEFAULT_MULTIPART_LIMIT);
+                read_multipart(ct, data, limit).await
+            }
+            Some(ct) if ct.is_form() => {
+                let limit = limits.get("form").unwrap_or(DEFAULT_FORM_LIMIT);
+                let bytes = read_capped(data, limit).await?;
+                let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+                    .map_err(|_| AppError::invalid("body", "is not a valid URL-encoded form"))?;
+                let mut body = Body::default();
+                for (name, value) in pairs {
+                    body.add_field(name, value);
+                }
+                Ok(body)
+            }
+            Some(ct) if ct.is_json() || ct.media_type().sub().as_str().ends_with("+json") => {
+                read_json(req, data).await
+            }
+            // No declared type: an empty body is "no fields", anything else is read as JSON
+            // (what curl -d sends without -H is a form, and says so).
+            None => read_json(req, data).await,
+            Some(_) => Err(AppError::Unsupported),
+        }
+    }
+
+    /// Repeated form fields (`tags=a&tags=b`) become an array.
+    fn add_field(&mut self, name: String, value: String) {
+        match self.fields.get_mut(&name) {
+            None => {
+                self.fields.insert(name, Value::String(value));
+            }
+            Some(Value::Array(values)) => values.push(Value::String(value)),
+            Some(first) => {
+                let first = first.take();
+                self.fields
+                    .insert(name, Value::Array(vec![first, Value::String(value)]));
+            }
+        }
+    }
+
+    /// Deserialises the fields into `T`; a type error names the field.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, AppError> {
+        let value = Value::Object(self.fields.clone());
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.inner().to_string();
+            let field = if path == "." {
+                missing_field(&message).unwrap_or("body").to_string()
+            } else {
+                path
+            };
+            AppError::invalid(&field, clean_serde_message(&message))
+        })
+    }
+
+    /// Removes and returns the file sent as `field`; 400 if there is none.
+    pub fn take_file(&mut self, field: &str) -> Result<FilePart, AppError> {
+        match self.files.iter().position(|f| f.field == field) {
+            Some(at) => Ok(self.files.swap_remove(at)),
+            None => Err(AppError::invalid(field, "a file is required")),
+        }
+    }
+}
+
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+/// serde's messages end with a position in the JSON we built ourselves, which means
+/// nothing to the client.
+fn clean_serde_message(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+async fn read_capped(data: Data<'_>, limit: ByteUnit) -> Result<Vec<u8>, AppError> {
+    let capped = data.open(limit).into_bytes().await?;
+    if !capped.is_complete() {
+        return Err(AppError::TooLarge);
+    }
+    Ok(capped.into_inner())
+}
+
+async fn read_json(req: &Request<'_>, data: Data<'_>) -> Result<Body, AppError> {
+    let limit = req.limits().get("json").unwrap_or(DEFAULT_JSON_LIMIT);
+    let bytes = read_capped(data, limit).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Body::default());
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(fields)) => Ok(Body {
+            fields,
+            files: Vec::new(),
+        }),
+        Ok(_) => Err(AppError::invalid("body", "must be a JSON object")),
+        Err(e) => Err(AppError::invalid(
+            "body",
+            format!(
+                "is not valid JSON ({})",
+                clean_serde_message(&e.to_string())
+            ),
+        )),
+    }
+}
+
+async fn read_multipart(
+    ct: &ContentType,
+    data: Data<'_>,
+    limit: ByteUnit,
+) -> Result<Body, AppError> {
+    let boundary = ct
+        .params()
+        .find(|(key, _)| key.as_str().eq_ignore_ascii_case("boundary"))
+        .map(|(_, value)| value.to_string())
+        .ok_or_else(|| AppError::invalid("body", "multipart body has no boundary"))?;
+    let limit = limit.as_u64();
+    let constraints = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new()
+            .whole_stream(limit)
+            .per_field(limit),
+    );
+    // Read one byte past the limit so an oversize body is told apart from a truncated one.
+    let reader = data.open(ByteUnit::Byte(limit + 1));
+    let mut multipart =
+        multer::Multipart::with_reader_with_constraints(reader, boundary, constraints);
+    let mut body = Body::default();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return Err(multipart_error(e)),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(multipart_error)?;
+        if file_name.is_some() {
+            body.files.push(FilePart {
+                field: name,
+                file_name,
+                bytes: bytes.to_vec(),
+            });
+        } else {
+            let text = String::from_utf8(bytes.to_vec())
+                .map_err(|_| AppError::invalid(&name, "is not valid UTF-8"))?;
+            body.add_field(name, text);
+        }
+    }
+    Ok(body)
+}
+
+fn multipart_error(e: multer::Error) -> AppError {
+    match e {
+        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
+            AppError::TooLarge
+        }
+        other => AppError::invalid("body", format!("is not valid multipart data ({other})")),
+    }
+}
+
+/// A request body deserialised into `T`.
+pub struct Fields<T>(pub T);
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned> FromData<'r> for Fields<T> {
+    type Error = ();
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self> {
+        match Body::read(req, data).await.and_then(|body| body.parse()) {
+            Ok(value) => Outcome::Success(Fields(value)),
+            Err(e) => fail(req, e),
+        }
+    }
+}
+
+/// A multipart body (uploads); any other encoding is a 415.
+pub struct Multipart(pub Body);
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for Multipart {
+    type Error = ();
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self> {
+        if !req.content_type().is_some_and(|ct| ct.is_form_data()) {
+            return fail(req, AppError::Unsupported);
+        }
+        match Body::read(req, data).await {
+            Ok(body) => Outcome::Success(Multipart(body)),
+            Err(e) => fail(req, e),
+        }
+    }
+}
+
+/// Collects field problems so that a client hears about all of them at once.
+#[derive(Default)]
+pub struct Problems(FieldErrors);
+
+impl Problems {
+    /// Runs `parse` on a required field, noting "is required" when it is absent.
+    pub fn required<T>(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match raw {
+            None => {
+                self.0.insert(field.into(), "is required".into());
+                None
+            }
+            Some(raw) => self.check(field, parse(raw)),
+        }
+    }
+
+    /// Keeps the value or notes the problem.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.0.insert(field.into(), problem);
+                None
+            }
+        }
+    }
+
+    pub fn note(&mut self, field: &str, problem: impl Into<String>) {
+        self.0.insert(field.into(), problem.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_error(self) -> AppError {
+        AppError::Invalid(self.0)
+    }
+}
+
+/// A number sent as a JSON number or as text (forms carry only text). Empty text is
+/// "not given".
+pub fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrText {
+        Number(i64),
+        Text(String),
+    }
+    match Option::<NumberOrText>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(NumberOrText::Number(n)) => Ok(Some(n)),
+        Some(NumberOrText::Text(text)) if text.trim().is_empty() => Ok(None),
+        Some(NumberOrText::Text(text)) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| de::Error::custom("must be a whole number")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Sample {
+        name: Option<String>,
+        #[serde(default, deserialize_with = "lenient_i64")]
+        count: Option<i64>,
+    }
+
+    fn body(fields: Value) -> Body {
+        match fields {
+            Value::Object(fields) => Body {
+                fields,
+                files: Vec::new(),
+            },
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        match body(serde_json::json!({"name": 5})).parse::<Sample>() {
+            Err(AppError::Invalid(errors)) => assert!(errors["name"].contains("invalid type")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn numbers_come_as_numbers_or_text() {
+        let sample: Sample = body(serde_json::json!({"count": "7"})).parse().unwrap();
+        assert_eq!(sample.count, Some(7));
+        let sample: Sample = body(serde_json::json!({"count": 8})).parse().unwrap();
+        assert_eq!(sample.count, Some(8));
+        assert!(body(serde_json::json!({"count": "x"}))
+            .parse::<Sample>()
+            .is_err());
+        assert!(body(serde_json::json!({"count": 1.5}))
+            .parse::<Sample>()
+            .is_err());
+        assert_eq!(
+            body(serde_json::json!({})).parse::<Sample>().unwrap().name,
+            None
+        );
+    }
+
+    #[test]
+    fn repeated_form_fields_become_arrays() {
+        let mut b = Body::default();
+        b.add_field("tags".into(), "a".into());
+        b.add_field("tags".into(), "b".into());
+        assert_eq!(b.fields["tags"], serde_json::json!(["a", "b"]));
+    }
+}

@@ -1,0 +1,39 @@
+//! V: what goes over the wire — request bodies, the envelope, and response shapes.
+
+pub mod envelope;
+pub mod input;
+pub mod paging;
+pub mod user;
+
+use serde::{Serialize, Serializer};
+
+/// A Unix timestamp shown in the seed's format, RFC 1123 in GMT:
+/// `"Fri, 21 Aug 2020 12:30:06 GMT"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpDate(pub i64);
+
+impl HttpDate {
+    pub fn format(seconds: i64) -> String {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds.max(0) as u64);
+        httpdate::fmt_http_date(at)
+    }
+}
+
+impl Serialize for HttpDate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&HttpDate::format(self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_use_the_seed_format() {
+        assert_eq!(
+            HttpDate::format(1_598_013_006),
+            "Fri, 21 Aug 2020 12:30:06 GMT"
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! Users over the wire.
+
+use serde::{Deserialize, Serialize};
+
+use super::input::Problems;
+use super::HttpDate;
+use crate::domain::{Email, Password, Role, Username};
+use crate::error::AppError;
+use crate::models::user::User;
+
+/// A user as clients see it. `email` only for the user themself and for staff.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub image_file: String,
+    pub role: Role,
+    pub created_at: HttpDate,
+    pub modified_at: HttpDate,
+}
+
+impl UserView {
+    pub fn new(user: &User, viewer: &User) -> UserView {
+        let sees_email = viewer.id == user.id || viewer.role >= Role::Librarian;
+        UserView {
+            id: user.id,
+            username: user.username.clone(),
+            email: sees_email.then(|| user.email.clone()),
+            image_file: user.image_file.clone(),
+            role: user.role,
+            created_at: HttpDate(user.created_at),
+            modified_at: HttpDate(user.modified_at),
+        }
+    }
+
+    /// The user seen by themself.
+    pub fn own(user: &User) -> UserView {
+        UserView::new(user, user)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegisterRequest {
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub username: Option<String>,
+}
+
+pub struct Register {
+    pub email: Email,
+    pub username: Username,
+    pub password: Password,
+}
+
+impl RegisterRequest {
+    pub fn validate(self) -> Result<Register, AppError> {
+        let mut problems = Problems::default();
+        let email = problems.required("email", self.email.as_deref(), Email::parse);
+        let username = problems.required("username", self.username.as_deref(), Username::parse);
+        let password = problems.required("password", self.password.as_deref(), Password::parse);
+        match (email, username, password) {
+            (Some(email), Some(username), Some(password)) => Ok(Register {
+                email,
+                username,
+                password,
+            }),
+            _ => Err(problems.into_error()),
+        }
+    }
+}
+
+/// `email` may hold a username instead; `username` is accepted as the field name too.
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+pub struct Login {
+    pub login: String,
+    pub password: String,
+}
+
+/// Longest login name worth looking up: the longest valid e-mail address.
+const MAX_LOGIN_LEN: usize = Email::MAX_LEN;
+
+impl LoginRequest {
+    pub fn validate(self) -> Result<Login, AppError> {
+        let mut problems = Problems::default();
+        let login = self
+            .email
+            .or(self.username)
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty());
+        let login = match login {
+            None => {
+                problems.note("email", "is required");
+                None
+            }
+            Some(l) if l.len() > MAX_LOGIN_LEN => {
+                problems.note(
+                    "email",
+                    format!("must be at most {MAX_LOGIN_LEN} characters"),
+                );
+                None
+            }
+            Some(l) => Some(l),
+        };
+        let password = match self.password.filter(|p| !p.is_empty()) {
+            None => {
+                problems.note("password", "is required");
+                None
+            }
+            Some(p) if p.len() > 72 => {
+                problems.note("password", "must be at most 72 bytes");
+                None
+            }
+            Some(p) => Some(p),
+        };
+        match (login, password) {
+            (Some(login), Some(password)) => Ok(Login { login, password }),
+            _ => Err(problems.into_error()),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UsernameRequest {
+    pub username: Option<String>,
+}
+
+impl UsernameRequest {
+    pub fn validate(self) -> Result<Username, AppError> {
+        let mut problems = Problems::default();
+        problems
+            .required("username", self.username.as_deref(), Username::parse)
+            .ok_or_else(|| problems.into_error())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RoleRequest {
+    pub role: Option<String>,
+}
+
+impl RoleRequest {
+    pub fn validate(self) -> Result<Role, AppError> {
+        let mut problems = Problems::default();
+        problems
+            .required("role", self.role.as_deref(), Role::parse)
+            .ok_or_else(|| problems.into_error())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ForgotRequest {
+    pub email: Option<String>,
+}
+
+impl ForgotRequest {
+    pub fn validate(self) -> Result<Email, AppError> {
+        let mut problems = Problems::default();
+        problems
+            .required("email", self.email.as_deref(), Email::parse)
+            .ok_or_else(|| problems.into_error())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResetRequest {
+    pub token: Option<String>,
+    pub password: Option<String>,
+}
+
+pub struct Reset {
+    pub token: String,
+    pub password: Password,
+}
+
+impl ResetRequest {
+    pub fn validate(self) -> Result<Reset, AppError> {
+        let mut problems = Problems::default();
+        let token = problems.required("token", self.token.as_deref(), |t| {
+            let t = t.trim();
+            match t.len() {
+                0 => Err("is required".to_string()),
+                1..=256 => Ok(t.to_string()),
+                _ => Err("is invalid or has expired".to_string()),
+            }
+        });
+        let password = problems.required("password", self.password.as_deref(), Password::parse);
+        match (token, password) {
+            (Some(token), Some(password)) => Ok(Reset { token, password }),
+            _ => Err(problems.into_error()),
+        }
+    }
+}
