@@ -41,6 +41,12 @@ pub struct Config {
     pub login_lockout_secs: u64,
     /// Largest accepted picture or cover upload, in bytes.
     pub image_max_bytes: u64,
+    /// Lending policy: days a loan runs, and again on each renewal.
+    pub loan_days: u32,
+    pub max_active_loans: u32,
+    pub max_renewals: u32,
+    /// Days a ready hold waits for its holder before it lapses.
+    pub hold_pickup_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -71,6 +77,10 @@ impl Default for Config {
             login_max_failures_per_address: 20,
             login_lockout_secs: 5 * 60,
             image_max_bytes: 2 * 1024 * 1024,
+            loan_days: 14,
+            max_active_loans: 5,
+            max_renewals: 2,
+            hold_pickup_days: 3,
         }
     }
 }

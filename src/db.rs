@@ -10,7 +10,14 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{ApiResult, AppError};
 
 /// Every schema step, in order. Append only: the position is the schema version.
-const MIGRATIONS: &[(&str, &str)] = &[("001_init", include_str!("../migrations/001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("001_init", include_str!("../migrations/001_init.sql")),
+    ("002_books", include_str!("../migrations/002_books.sql")),
+    (
+        "003_circulation",
+        include_str!("../migrations/003_circulation.sql"),
+    ),
+];
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
