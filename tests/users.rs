@@ -805,7 +805,7 @@ fn a_picture_is_resized_reencoded_served_and_replaced() {
     let first = reply.result()["image_file"].as_str().unwrap().to_string();
     assert!(first.ends_with(".jpg") && first != "default.jpg");
     assert_ne!(first, "me.jpg", "the server names the file");
-    assert_eq!(stored_pictures(&app), [first.clone()]);
+    assert_eq!(stored_pictures(&app), vec![first.clone()]);
 
     let served = app.get(&format!("/images/profile/{first}"), None);
     assert_eq!(served.status, 200);
@@ -823,7 +823,7 @@ fn a_picture_is_resized_reencoded_served_and_replaced() {
     .expect(200);
     let second = reply.result()["image_file"].as_str().unwrap().to_string();
     assert!(second.ends_with(".png"));
-    assert_eq!(stored_pictures(&app), [second.clone()]);
+    assert_eq!(stored_pictures(&app), vec![second.clone()]);
     app.get(&format!("/images/profile/{first}"), None)
         .expect(404);
     let served = app.get(&format!("/images/profile/{second}"), None);
