@@ -1,89 +1,42 @@
 //! The binary itself: commands, configuration layers, and a first start with no setup.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+mod common;
+
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_library-server");
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The server process, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn http(port: u16, request: &str) -> Option<String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).ok()?;
-    Some(answer)
-}
-
-fn get(port: u16, path: &str) -> Option<String> {
-    http(
-        port,
-        &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
-    )
-}
-
-fn wait_until_up(port: u16) -> String {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(20) {
-        if let Some(answer) = get(port, "/health") {
-            return answer;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("the server did not answer on port {port}");
-}
+use common::process::{free_port, post_form, status_of, Server, BIN};
 
 #[test]
 fn first_start_in_an_empty_folder_creates_and_migrates_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     // No flags and no Rocket.toml here: only the environment layer picks the port.
-    let _server = Server(
-        Command::new(BIN)
-            .current_dir(dir.path())
-            .env("LIBRARY_PORT", port.to_string())
-            .env("LIBRARY_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let answer = wait_until_up(port);
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let child = Command::new(BIN)
+        .current_dir(dir.path())
+        .env("LIBRARY_PORT", port.to_string())
+        .env("LIBRARY_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server { child, port };
+    let answer = server.wait_until_up();
+    assert_eq!(status_of(&answer), 200, "{answer}");
     assert!(answer.contains(r#"{"status":"ok"}"#));
     assert!(
         dir.path().join("library.db").exists(),
         "library.db is the default"
     );
     assert!(dir.path().join("data/images/profile").is_dir());
-    let form = "email=ann%40example.org&username=ann&password=password-1";
-    let register = format!(
-        "POST /users/register HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
-        form.len()
-    );
-    let answer = http(port, &register).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let answer = post_form(
+        port,
+        "/users/register",
+        "email=ann%40example.org&username=ann&password=password-1",
+    )
+    .unwrap();
+    assert_eq!(status_of(&answer), 201, "{answer}");
     let version: i64 = rusqlite::Connection::open(dir.path().join("library.db"))
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -95,26 +48,25 @@ fn first_start_in_an_empty_folder_creates_and_migrates_the_database() {
 fn flags_win_over_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let _server = Server(
-        Command::new(BIN)
-            .current_dir(dir.path())
-            .args([
-                "serve",
-                "--port",
-                &port.to_string(),
-                "--database",
-                "custom.db",
-                "--data-dir",
-                "files",
-            ])
-            .env("LIBRARY_PORT", "1")
-            .env("LIBRARY_DATABASE", "ignored.db")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_until_up(port);
+    let child = Command::new(BIN)
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            "--port",
+            &port.to_string(),
+            "--database",
+            "custom.db",
+            "--data-dir",
+            "files",
+        ])
+        .env("LIBRARY_PORT", "1")
+        .env("LIBRARY_DATABASE", "ignored.db")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server { child, port };
+    server.wait_until_up();
     assert!(dir.path().join("custom.db").exists());
     assert!(!dir.path().join("ignored.db").exists());
     assert!(dir.path().join("files/images").is_dir());

@@ -1,0 +1,136 @@
+//! Running the server for real: backups while it writes, and graceful shutdown.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::process::{post_form, status_of, Server, BIN};
+
+fn count(conn: &rusqlite::Connection) -> usize {
+    conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))
+        .unwrap() as usize
+}
+
+#[test]
+fn a_backup_taken_during_writes_is_consistent_and_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let port = server.port;
+    let acknowledged = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let acknowledged = Arc::clone(&acknowledged);
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            for i in 0..20_000 {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let form = format!("email=u{i}%40example.org&username=user{i}&password=password-1");
+                let answer = post_form(port, "/users/register", &form).unwrap();
+                assert_eq!(status_of(&answer), 201, "{answer}");
+                acknowledged.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    while acknowledged.load(Ordering::SeqCst) < 100 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let before = acknowledged.load(Ordering::SeqCst);
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["backup", "copy.db"])
+        .output()
+        .unwrap();
+    let after = acknowledged.load(Ordering::SeqCst);
+    stop.store(true, Ordering::Relaxed);
+    writer.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("backed up"));
+    assert!(after > before, "writes went on during the backup");
+
+    let copy = rusqlite::Connection::open(dir.path().join("copy.db")).unwrap();
+    let integrity: String = copy
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let copied = count(&copy);
+    assert!(
+        copied >= before,
+        "the copy holds every write acknowledged before it began"
+    );
+    assert!(copied <= after + 1, "and nothing that did not exist");
+    // Each copied user is whole.
+    let broken: i64 = copy
+        .query_row(
+            "SELECT COUNT(*) FROM users WHERE email != username || '@example.org' AND email NOT LIKE 'u%@example.org'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(broken, 0);
+    drop(copy);
+
+    // The copy serves.
+    let restored = Server::start(
+        dir.path(),
+        &["--database", "copy.db", "--data-dir", "copy-data"],
+    );
+    let answer = post_form(
+        restored.port,
+        "/users/login",
+        "email=u0%40example.org&password=password-1",
+    )
+    .unwrap();
+    assert_eq!(status_of(&answer), 200, "{answer}");
+
+    // An existing file is never overwritten.
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["backup", "copy.db"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &[]);
+    let form = "email=late%40example.org&username=late&password=password-1";
+    let (head, tail) = form.split_at(20);
+    let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /users/register HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{head}",
+        form.len()
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal("TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(tail.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert_eq!(status_of(&answer), 201, "{answer}");
+
+    let status = server
+        .wait_exit(Duration::from_secs(15))
+        .expect("the server stops");
+    assert!(status.success(), "a clean exit: {status:?}");
+    let conn = rusqlite::Connection::open(dir.path().join("library.db")).unwrap();
+    assert_eq!(count(&conn), 1, "the write made during shutdown is kept");
+}
