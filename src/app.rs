@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rocket::fairing::AdHoc;
-use rocket::http::{Header, Status};
+use rocket::http::{Header, Method, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder};
 use rocket::{catch, catchers, Build, Rocket};
@@ -59,8 +59,18 @@ impl<'r> Responder<'r, 'static> for CaughtError {
         if let GuardError(Some(error)) = req.local_cache(|| GuardError(None)) {
             return error.clone().respond_to(req);
         }
+        if matches!(self.0.code, 404 | 422) {
+            let allowed = allowed_methods(req);
+            if !allowed.is_empty() && !allowed.contains(&req.method()) {
+                let allow: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
+                let mut response = error_response(Status::MethodNotAllowed, None);
+                response.set_header(Header::new("Allow", allow.join(", ")));
+                return Ok(response);
+            }
+        }
         match self.0.code {
-            // Rocket's own form guards say 422; the contract says bad input is 400.
+            // A path parameter that did not parse (Rocket forwards it as 422), or Rocket's
+            // own form guards: the contract says bad input is 400.
             422 => Ok(error_response(Status::BadRequest, None)),
             401 => AppError::Unauthorized.respond_to(req),
             _ => Ok(error_response(self.0, None)),
@@ -72,6 +82,48 @@ impl<'r> Responder<'r, 'static> for CaughtError {
 #[catch(default)]
 fn every_status(status: Status, _req: &Request<'_>) -> CaughtError {
     CaughtError(status)
+}
+
+/// The methods of the routes that best match the request's path, for a 405. "Best" is the
+/// most static segments matched, as Rocket ranks them: `DELETE /users/register` is a 405
+/// (only POST lives there), not a failed `DELETE /users/<id>`.
+fn allowed_methods(req: &Request<'_>) -> Vec<Method> {
+    let segments: Vec<&str> = req.uri().path().segments().collect();
+    let mut best = 0;
+    let mut methods: Vec<Method> = Vec::new();
+    for route in req.rocket().routes() {
+        let Some(statics) = static_matches(route.uri.path(), &segments) else {
+            continue;
+        };
+        if statics > best {
+            best = statics;
+            methods.clear();
+        }
+        if statics == best && !methods.contains(&route.method) {
+            methods.push(route.method);
+        }
+    }
+    methods
+}
+
+/// How many static segments of `pattern` match `segments`, or None if it does not match.
+fn static_matches(pattern: &str, segments: &[&str]) -> Option<usize> {
+    let parts: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    let trailing = parts.last().is_some_and(|p| p.ends_with("..>"));
+    if segments.len() != parts.len() && !(trailing && segments.len() + 1 >= parts.len()) {
+        return None;
+    }
+    let mut statics = 0;
+    for (part, segment) in parts.iter().zip(segments) {
+        if part.starts_with('<') {
+            continue;
+        }
+        if part != segment {
+            return None;
+        }
+        statics += 1;
+    }
+    Some(statics)
 }
 
 struct StartedAt(Instant);
@@ -101,4 +153,31 @@ fn security_headers() -> AdHoc {
             );
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::static_matches;
+
+    #[test]
+    fn route_patterns_match_by_segment() {
+        assert_eq!(
+            static_matches("/users/register", &["users", "register"]),
+            Some(2)
+        );
+        assert_eq!(
+            static_matches("/users/<id>", &["users", "register"]),
+            Some(1)
+        );
+        assert_eq!(
+            static_matches("/users/<id>/image", &["users", "register"]),
+            None
+        );
+        assert_eq!(
+            static_matches("/admin/<path..>", &["admin", "a", "b.js"]),
+            Some(1)
+        );
+        assert_eq!(static_matches("/admin/<path..>", &["admin"]), Some(1));
+        assert_eq!(static_matches("/health", &["users"]), None);
+    }
 }

@@ -1237,6 +1237,32 @@ fn unknown_routes_and_errors_are_json_with_nosniff() {
         assert_eq!(reply.content_type.as_deref(), Some("application/json"));
         assert_eq!(reply.header("X-Content-Type-Options"), Some("nosniff"));
     }
-    let reply = app.send(Method::Delete, "/users/register", None, Payload::None);
-    assert!(reply.status >= 400 && reply.body["message"].is_string());
+}
+
+#[test]
+fn a_known_path_with_the_wrong_method_is_405_with_allow() {
+    let app = TestApp::new();
+    let (_, token) = app.user("anna");
+    // Rocket checks the token before the path: a signed-in caller learns the method is wrong.
+    let reply = app
+        .send(
+            Method::Delete,
+            "/users/register",
+            Some(&token),
+            Payload::None,
+        )
+        .expect(405);
+    assert_eq!(reply.body["message"], "METHOD NOT ALLOWED");
+    assert_eq!(reply.header("Allow"), Some("POST"));
+    let reply = app
+        .send(Method::Put, "/users/1", Some(&token), Payload::None)
+        .expect(405);
+    let allow = reply.header("Allow").unwrap();
+    assert!(allow.contains("GET") && allow.contains("DELETE"), "{allow}");
+    app.send(Method::Post, "/health", None, Payload::None)
+        .expect(405);
+    // A right method with a bad id is still a bad request, and unknown paths still 404.
+    app.get("/users/abc", Some(&token)).expect(400);
+    app.send(Method::Post, "/nothing/here", None, Payload::None)
+        .expect(404);
 }
