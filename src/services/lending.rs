@@ -1,0 +1,266 @@
+//! The lending rules: who may take a copy, and how copies pass along a book's hold queue.
+//!
+//! Every function here runs inside the caller's write transaction (`Db::write`, which is
+//! `BEGIN IMMEDIATE`), so its reads and the writes they decide cannot interleave with
+//! another request's: however many borrowers race for the last copy, one wins.
+//!
+//! Copies are counted the way the catalogue shows `available`:
+//! `copies − loans out − ready holds still in their pickup time − waiting holds`.
+//! A book with a queue has no copy for someone outside it.
+
+use rusqlite::Connection;
+
+use crate::config::Config;
+use crate::domain::Role;
+use crate::error::{ApiResult, AppError};
+use crate::models::hold::{self, Hold, HoldStatus};
+use crate::models::loan::{self, Loan, LoanStatus};
+use crate::models::user::User;
+
+const DAY: i64 = 24 * 60 * 60;
+
+/// The lending settings of `Config`, in seconds and counts.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub loan_secs: i64,
+    pub max_active_loans: i64,
+    pub max_renewals: i64,
+    pub pickup_secs: i64,
+}
+
+impl Policy {
+    pub fn from_config(config: &Config) -> Policy {
+        Policy {
+            loan_secs: i64::from(config.loan_days) * DAY,
+            max_active_loans: i64::from(config.max_active_loans),
+            max_renewals: i64::from(config.max_renewals),
+            pickup_secs: i64::from(config.hold_pickup_days) * DAY,
+        }
+    }
+}
+
+/// Who is acting: the owner of a loan or hold may act on it, and so may staff.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor {
+    pub id: i64,
+    pub staff: bool,
+}
+
+impl Actor {
+    pub fn of(user: &User) -> Actor {
+        Actor {
+            id: user.id,
+            staff: user.role >= Role::Librarian,
+        }
+    }
+
+    pub fn may_act_for(self, user_id: i64) -> ApiResult<()> {
+        if self.staff || self.id == user_id {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// Brings the book's holds up to date with the clock and its copies: ready holds past
+/// their pickup time expire, then as many waiting holds become ready as there are copies
+/// neither out nor set aside. Idempotent; every lending write calls it first, and reads
+/// that show hold statuses call it too, so no one ever sees a stale status.
+pub fn settle(conn: &Connection, policy: Policy, book_id: i64, now: i64) -> ApiResult<()> {
+    hold::expire_lapsed(conn, book_id, now)?;
+    let Some(copies) = loan::book_copies(conn, book_id)? else {
+        return Ok(());
+    };
+    let spare =
+        copies - loan::count_out_for_book(conn, book_id)? - hold::count_ready(conn, book_id, now)?;
+    if spare > 0 {
+        hold::promote(conn, book_id, spare, now + policy.pickup_secs)?;
+    }
+    Ok(())
+}
+
+/// Settles every book in which the listing to come could show an open hold: those the
+/// user holds, or all with open holds when `user_id` is None.
+pub fn settle_open_holds(
+    conn: &Connection,
+    policy: Policy,
+    user_id: Option<i64>,
+    now: i64,
+) -> ApiResult<()> {
+    for book_id in hold::books_with_open_holds(conn, user_id)? {
+        settle(conn, policy, book_id, now)?;
+    }
+    Ok(())
+}
+
+fn existing_book(conn: &Connection, book_id: i64) -> ApiResult<i64> {
+    loan::book_copies(conn, book_id)?.ok_or(AppError::NotFound)
+}
+
+/// Lends the book to `borrower`: to fulfil their ready hold, or from a free copy.
+pub fn borrow(
+    conn: &Connection,
+    policy: Policy,
+    book_id: i64,
+    borrower: i64,
+    now: i64,
+) -> ApiResult<Loan> {
+    let copies = existing_book(conn, book_id)?;
+    settle(conn, policy, book_id, now)?;
+    if loan::has_out(conn, borrower, book_id)? {
+        return Err(AppError::conflict(
+            "book_id",
+            "this book is already on loan to this user",
+        ));
+    }
+    if loan::count_out_for_user(conn, borrower)? >= policy.max_active_loans {
+        return Err(AppError::conflict(
+            "user_id",
+            format!(
+                "already has {} books on loan, the most allowed",
+                policy.max_active_loans
+            ),
+        ));
+    }
+    match hold::find_open(conn, borrower, book_id)? {
+        Some(held) if held.status == HoldStatus::Ready => {
+            hold::close(conn, held.id, HoldStatus::Fulfilled, now)?;
+        }
+        Some(_) => {
+            return Err(AppError::conflict(
+                "book_id",
+                "no copy is free yet; this user's hold is still waiting in the queue",
+            ));
+        }
+        None => {
+            let free = copies
+                - loan::count_out_for_book(conn, book_id)?
+                - hold::count_ready(conn, book_id, now)?
+                - hold::count_waiting(conn, book_id)?;
+            if free <= 0 {
+                return Err(AppError::conflict(
+                    "book_id",
+                    "no copy is free; place a hold to join the queue",
+                ));
+            }
+        }
+    }
+    loan::insert(conn, book_id, borrower, now, now + policy.loan_secs)
+}
+
+fn load_loan(conn: &Connection, actor: Actor, loan_id: i64) -> ApiResult<Loan> {
+    let found = loan::find(conn, loan_id)?.ok_or(AppError::NotFound)?;
+    actor.may_act_for(found.user_id)?;
+    Ok(found)
+}
+
+/// Takes the copy back and hands it to the first waiting hold, if any.
+pub fn return_loan(
+    conn: &Connection,
+    policy: Policy,
+    actor: Actor,
+    loan_id: i64,
+    now: i64,
+) -> ApiResult<Loan> {
+    let out = load_loan(conn, actor, loan_id)?;
+    settle(conn, policy, out.book_id, now)?;
+    if out.returned_at.is_some() {
+        return Err(AppError::conflict(
+            "returned_at",
+            "the loan is already returned",
+        ));
+    }
+    loan::mark_returned(conn, out.id, now)?;
+    settle(conn, policy, out.book_id, now)?;
+    loan::find(conn, out.id)?.ok_or(AppError::NotFound)
+}
+
+/// Moves the due date one loan period on, unless the loan is closed, late, renewed as
+/// often as allowed, or someone is queueing for the book.
+pub fn renew(
+    conn: &Connection,
+    policy: Policy,
+    actor: Actor,
+    loan_id: i64,
+    now: i64,
+) -> ApiResult<Loan> {
+    let out = load_loan(conn, actor, loan_id)?;
+    settle(conn, policy, out.book_id, now)?;
+    match out.status(now) {
+        LoanStatus::Returned => {
+            return Err(AppError::conflict(
+                "returned_at",
+                "the loan is already returned",
+            ))
+        }
+        LoanStatus::Overdue => {
+            return Err(AppError::conflict(
+                "due_at",
+                "an overdue loan cannot be renewed",
+            ))
+        }
+        LoanStatus::Active => {}
+    }
+    if out.renewals >= policy.max_renewals {
+        return Err(AppError::conflict(
+            "renewals",
+            format!("already renewed {} times, the most allowed", out.renewals),
+        ));
+    }
+    if hold::count_waiting(conn, out.book_id)? > 0 {
+        return Err(AppError::conflict(
+            "book_id",
+            "others are waiting for this book",
+        ));
+    }
+    loan::extend(conn, out.id, out.due_at + policy.loan_secs)?;
+    loan::find(conn, out.id)?.ok_or(AppError::NotFound)
+}
+
+/// Puts the user in the book's queue; ready at once when a copy is free.
+pub fn place_hold(
+    conn: &Connection,
+    policy: Policy,
+    book_id: i64,
+    holder: i64,
+    now: i64,
+) -> ApiResult<Hold> {
+    existing_book(conn, book_id)?;
+    settle(conn, policy, book_id, now)?;
+    if loan::has_out(conn, holder, book_id)? {
+        return Err(AppError::conflict(
+            "book_id",
+            "you already have this book on loan",
+        ));
+    }
+    if hold::find_open(conn, holder, book_id)?.is_some() {
+        return Err(AppError::conflict("book_id", "you already hold this book"));
+    }
+    let placed = hold::insert(conn, book_id, holder, now)?;
+    settle(conn, policy, book_id, now)?;
+    hold::find(conn, placed.id)?.ok_or(AppError::NotFound)
+}
+
+/// Cancels an open hold; a copy it had set aside passes to the next in line.
+pub fn cancel_hold(
+    conn: &Connection,
+    policy: Policy,
+    actor: Actor,
+    hold_id: i64,
+    now: i64,
+) -> ApiResult<Hold> {
+    let found = hold::find(conn, hold_id)?.ok_or(AppError::NotFound)?;
+    actor.may_act_for(found.user_id)?;
+    settle(conn, policy, found.book_id, now)?;
+    let current = hold::find(conn, hold_id)?.ok_or(AppError::NotFound)?;
+    if !current.status.is_open() {
+        return Err(AppError::conflict(
+            "status",
+            format!("the hold is already {}", current.status.as_str()),
+        ));
+    }
+    hold::close(conn, hold_id, HoldStatus::Cancelled, now)?;
+    settle(conn, policy, found.book_id, now)?;
+    hold::find(conn, hold_id)?.ok_or(AppError::NotFound)
+}
