@@ -1,38 +1,12 @@
 //! Holds: queueing for a book, copies passing along the queue, lapsing and cancelling.
 
 mod common;
+mod lending;
 
 use common::{Reply, TestApp};
+use lending::{add_book, borrow, borrowed, give_back, ids, seconds, DAY};
+use library_server::models::now;
 use serde_json::{json, Value};
-
-const DAY: i64 = 24 * 60 * 60;
-
-/// Books are the catalogue's; this branch puts them straight into the table.
-fn add_book(app: &TestApp, copies: i64) -> i64 {
-    let conn = app.sql();
-    conn.execute(
-        "INSERT INTO books (title, author, copies, created_at, modified_at)
-         VALUES ('A Book', 'An Author', ?1, 0, 0)",
-        [copies],
-    )
-    .expect("insert book");
-    conn.last_insert_rowid()
-}
-
-fn borrow(app: &TestApp, token: &str, book: i64) -> Reply {
-    app.post("/loans", Some(token), json!({ "book_id": book }))
-}
-
-fn borrowed(app: &TestApp, token: &str, book: i64) -> i64 {
-    borrow(app, token, book).expect(201).result()["id"]
-        .as_i64()
-        .expect("loan id")
-}
-
-fn give_back(app: &TestApp, token: &str, loan: i64) {
-    app.post(&format!("/loans/{loan}/return"), Some(token), json!({}))
-        .expect(200);
-}
 
 fn hold(app: &TestApp, token: &str, book: i64) -> Reply {
     app.post(&format!("/books/{book}/holds"), Some(token), json!({}))
@@ -53,31 +27,6 @@ fn current(app: &TestApp, token: &str, id: &Value) -> Value {
         .find(|h| &h["id"] == id)
         .cloned()
         .unwrap_or_else(|| panic!("hold {id} not listed: {}", reply.body))
-}
-
-fn seconds(date: &Value) -> i64 {
-    let text = date.as_str().expect("a date string");
-    let at = httpdate::parse_http_date(text).expect("an HTTP date");
-    at.duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs() as i64
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs() as i64
-}
-
-fn ids(reply: &Reply) -> Vec<i64> {
-    reply
-        .result()
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|h| h["id"].as_i64().expect("id"))
-        .collect()
 }
 
 #[test]
@@ -161,7 +110,7 @@ fn a_return_readies_the_first_hold_and_a_lapsed_one_passes_the_copy_on() {
     app.sql()
         .execute(
             "UPDATE holds SET ready_until = ?2 WHERE id = ?1",
-            [bobs["id"].as_i64().unwrap(), unix_now() - 60],
+            [bobs["id"].as_i64().unwrap(), now() - 60],
         )
         .unwrap();
     let all = app.get(&format!("/holds?book_id={book}"), Some(&admin));

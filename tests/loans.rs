@@ -1,62 +1,12 @@
 //! Circulation: borrowing, listing, returning, renewing, and the race for the last copy.
 
 mod common;
+mod lending;
 
 use common::{Payload, TestApp};
+use lending::{add_book, borrow, borrowed, ids, out_count, seconds, DAY};
 use rocket::http::Method;
 use serde_json::{json, Value};
-
-const DAY: i64 = 24 * 60 * 60;
-
-/// Books are the catalogue's; this branch puts them straight into the table.
-fn add_book(app: &TestApp, copies: i64) -> i64 {
-    let conn = app.sql();
-    conn.execute(
-        "INSERT INTO books (title, author, copies, created_at, modified_at)
-         VALUES ('A Book', 'An Author', ?1, 0, 0)",
-        [copies],
-    )
-    .expect("insert book");
-    conn.last_insert_rowid()
-}
-
-fn borrow(app: &TestApp, token: &str, book: i64) -> common::Reply {
-    app.post("/loans", Some(token), json!({ "book_id": book }))
-}
-
-fn borrowed(app: &TestApp, token: &str, book: i64) -> i64 {
-    borrow(app, token, book).expect(201).result()["id"]
-        .as_i64()
-        .expect("loan id")
-}
-
-fn seconds(date: &Value) -> i64 {
-    let text = date.as_str().expect("a date string");
-    let at = httpdate::parse_http_date(text).expect("an HTTP date");
-    at.duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs() as i64
-}
-
-fn out_count(app: &TestApp, book: i64) -> i64 {
-    app.sql()
-        .query_row(
-            "SELECT COUNT(*) FROM loans WHERE book_id = ?1 AND returned_at IS NULL",
-            [book],
-            |r| r.get(0),
-        )
-        .expect("count")
-}
-
-fn ids(reply: &common::Reply) -> Vec<i64> {
-    reply
-        .result()
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|l| l["id"].as_i64().expect("id"))
-        .collect()
-}
 
 #[test]
 fn a_member_borrows_and_reads_the_loan_back() {

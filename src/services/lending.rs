@@ -155,6 +155,10 @@ fn load_loan(conn: &Connection, actor: Actor, loan_id: i64) -> ApiResult<Loan> {
     Ok(found)
 }
 
+fn already_returned() -> AppError {
+    AppError::conflict("returned_at", "the loan is already returned")
+}
+
 /// Takes the copy back and hands it to the first waiting hold, if any.
 pub fn return_loan(
     conn: &Connection,
@@ -166,10 +170,7 @@ pub fn return_loan(
     let out = load_loan(conn, actor, loan_id)?;
     settle(conn, policy, out.book_id, now)?;
     if out.returned_at.is_some() {
-        return Err(AppError::conflict(
-            "returned_at",
-            "the loan is already returned",
-        ));
+        return Err(already_returned());
     }
     loan::mark_returned(conn, out.id, now)?;
     settle(conn, policy, out.book_id, now)?;
@@ -188,12 +189,7 @@ pub fn renew(
     let out = load_loan(conn, actor, loan_id)?;
     settle(conn, policy, out.book_id, now)?;
     match out.status(now) {
-        LoanStatus::Returned => {
-            return Err(AppError::conflict(
-                "returned_at",
-                "the loan is already returned",
-            ))
-        }
+        LoanStatus::Returned => return Err(already_returned()),
         LoanStatus::Overdue => {
             return Err(AppError::conflict(
                 "due_at",
