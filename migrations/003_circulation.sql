@@ -13,6 +13,8 @@ CREATE TABLE loans (
 CREATE INDEX loans_book_out ON loans(book_id) WHERE returned_at IS NULL;
 CREATE INDEX loans_user ON loans(user_id, returned_at);
 CREATE INDEX loans_due_out ON loans(due_at) WHERE returned_at IS NULL;
+-- A user has at most one copy of a book out; the lending service checks first, this is the backstop.
+CREATE UNIQUE INDEX loans_one_out ON loans(book_id, user_id) WHERE returned_at IS NULL;
 
 CREATE TABLE holds (
     id          INTEGER PRIMARY KEY,

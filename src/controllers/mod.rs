@@ -1,9 +1,18 @@
 //! C: thin route handlers, one file per resource.
 
 pub mod health;
+pub mod holds;
 pub mod images;
+pub mod loans;
 pub mod users;
 
 pub fn routes() -> Vec<rocket::Route> {
-    [health::routes(), images::routes(), users::routes()].concat()
+    [
+        health::routes(),
+        images::routes(),
+        users::routes(),
+        loans::routes(),
+        holds::routes(),
+    ]
+    .concat()
 }

@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::mail::Mailer;
 use crate::media::{Kind, MediaStore};
 use crate::models::user::{self, NewUser, User, DEFAULT_IMAGE};
-use crate::models::{now, password_reset};
+use crate::models::{loan, now, password_reset};
 use crate::views::envelope::{Reply, Success};
 use crate::views::input::{Fields, Multipart};
 use crate::views::paging;
@@ -347,6 +347,9 @@ async fn delete_user(
             let target = user::find(tx, id)?.ok_or(AppError::NotFound)?;
             if target.role == Role::Admin && user::count_admins(tx)? <= 1 {
                 return Err(AppError::conflict("id", "the last admin cannot be deleted"));
+            }
+            if loan::count_out_for_user(tx, id)? > 0 {
+                return Err(AppError::conflict("id", "the user has books on loan"));
             }
             user::delete(tx, id)?;
             Ok(target)

@@ -1,6 +1,8 @@
 //! M: plain structs and every SQL statement. Functions are synchronous and take a
 //! connection or transaction, so callers choose the transaction and the thread.
 
+pub mod hold;
+pub mod loan;
 pub mod password_reset;
 pub mod setting;
 pub mod user;

@@ -2,6 +2,7 @@
 
 pub mod envelope;
 pub mod input;
+pub mod loan;
 pub mod paging;
 pub mod user;
 

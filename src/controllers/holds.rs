@@ -1,0 +1,72 @@
+//! Holds: joining a book's queue, listing, cancelling.
+
+use rocket::{delete, get, post, routes, Route, State};
+
+use crate::auth::AuthUser;
+use crate::config::Config;
+use crate::db::Db;
+use crate::models::hold;
+use crate::models::now;
+use crate::services::lending::{self, Actor, Policy};
+use crate::views::envelope::{Reply, Success};
+use crate::views::loan::{hold_filter, HoldView};
+use crate::views::paging;
+
+pub fn routes() -> Vec<Route> {
+    routes![place, list, cancel]
+}
+
+/// Any signed-in user holds for themself.
+#[post("/books/<book_id>/holds")]
+async fn place(book_id: i64, auth: AuthUser, db: &State<Db>, config: &State<Config>) -> Reply {
+    let holder = auth.0.id;
+    let policy = Policy::from_config(config);
+    let placed = db
+        .write(move |tx| lending::place_hold(tx, policy, book_id, holder, now()))
+        .await?;
+    Ok(Success::created("PLACE HOLD", HoldView::new(&placed)))
+}
+
+/// Members see their own holds; staff see everyone's. Statuses depend on the clock (a
+/// ready hold lapses), so the books shown are settled first, in the same transaction.
+#[get("/holds?<book_id>&<status>&<page>&<per_page>")]
+async fn list(
+    auth: AuthUser,
+    db: &State<Db>,
+    config: &State<Config>,
+    book_id: Option<String>,
+    status: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+) -> Reply {
+    let page = paging::parse(page.as_deref(), per_page.as_deref())?;
+    let mut filter = hold_filter(book_id.as_deref(), status.as_deref())?;
+    let actor = Actor::of(&auth.0);
+    if !actor.staff {
+        filter.user_id = Some(actor.id);
+    }
+    let policy = Policy::from_config(config);
+    let (holds, total) = db
+        .write(move |tx| {
+            let at = now();
+            match filter.book_id {
+                Some(book_id) => lending::settle(tx, policy, book_id, at)?,
+                None => lending::settle_open_holds(tx, policy, filter.user_id, at)?,
+            }
+            hold::list(tx, filter, page)
+        })
+        .await?;
+    let views: Vec<HoldView> = holds.iter().map(HoldView::new).collect();
+    Ok(Success::list("GET HOLDS", views, paging::meta(page, total)))
+}
+
+/// The holder or staff; a copy the hold had set aside passes to the next in line.
+#[delete("/holds/<id>")]
+async fn cancel(id: i64, auth: AuthUser, db: &State<Db>, config: &State<Config>) -> Reply {
+    let actor = Actor::of(&auth.0);
+    let policy = Policy::from_config(config);
+    let cancelled = db
+        .write(move |tx| lending::cancel_hold(tx, policy, actor, id, now()))
+        .await?;
+    Ok(Success::ok("CANCEL HOLD", HoldView::new(&cancelled)))
+}

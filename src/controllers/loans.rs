@@ -1,0 +1,103 @@
+//! /loans: borrowing, listing, returning and renewing.
+
+use rocket::{get, post, routes, Route, State};
+
+use crate::auth::AuthUser;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::models::loan;
+use crate::models::now;
+use crate::models::user;
+use crate::services::lending::{self, Actor, Policy};
+use crate::views::envelope::{Reply, Success};
+use crate::views::input::Fields;
+use crate::views::loan::{loan_filter, BorrowRequest, LoanView};
+use crate::views::paging;
+
+pub fn routes() -> Vec<Route> {
+    routes![borrow, list, by_id, return_loan, renew]
+}
+
+/// A member borrows for themself; staff may name any `user_id`.
+#[post("/loans", data = "<body>")]
+async fn borrow(
+    auth: AuthUser,
+    db: &State<Db>,
+    config: &State<Config>,
+    body: Fields<BorrowRequest>,
+) -> Reply {
+    let request = body.0.validate()?;
+    let actor = Actor::of(&auth.0);
+    let borrower = request.user_id.unwrap_or(actor.id);
+    actor.may_act_for(borrower)?;
+    let policy = Policy::from_config(config);
+    let at = now();
+    let lent = db
+        .write(move |tx| {
+            if borrower != actor.id {
+                user::find(tx, borrower)?.ok_or(AppError::NotFound)?;
+            }
+            lending::borrow(tx, policy, request.book_id, borrower, at)
+        })
+        .await?;
+    Ok(Success::created("BORROW BOOK", LoanView::new(&lent, at)))
+}
+
+/// Members see their own loans (naming another `user_id` is a 403); staff see everyone's.
+#[get("/loans?<user_id>&<book_id>&<status>&<page>&<per_page>")]
+async fn list(
+    auth: AuthUser,
+    db: &State<Db>,
+    user_id: Option<String>,
+    book_id: Option<String>,
+    status: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+) -> Reply {
+    let page = paging::parse(page.as_deref(), per_page.as_deref())?;
+    let mut filter = loan_filter(user_id.as_deref(), book_id.as_deref(), status.as_deref())?;
+    let actor = Actor::of(&auth.0);
+    if !actor.staff {
+        actor.may_act_for(filter.user_id.unwrap_or(actor.id))?;
+        filter.user_id = Some(actor.id);
+    }
+    let at = now();
+    let (loans, total) = db
+        .run(move |conn| loan::list(conn, filter, at, page))
+        .await?;
+    let views: Vec<LoanView> = loans.iter().map(|l| LoanView::new(l, at)).collect();
+    Ok(Success::list("GET LOANS", views, paging::meta(page, total)))
+}
+
+#[get("/loans/<id>")]
+async fn by_id(id: i64, auth: AuthUser, db: &State<Db>) -> Reply {
+    let found = db
+        .run(move |conn| loan::find(conn, id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Actor::of(&auth.0).may_act_for(found.user_id)?;
+    Ok(Success::ok("GET LOAN", LoanView::new(&found, now())))
+}
+
+#[post("/loans/<id>/return")]
+async fn return_loan(id: i64, auth: AuthUser, db: &State<Db>, config: &State<Config>) -> Reply {
+    let actor = Actor::of(&auth.0);
+    let policy = Policy::from_config(config);
+    let at = now();
+    let returned = db
+        .write(move |tx| lending::return_loan(tx, policy, actor, id, at))
+        .await?;
+    Ok(Success::ok("RETURN BOOK", LoanView::new(&returned, at)))
+}
+
+#[post("/loans/<id>/renew")]
+async fn renew(id: i64, auth: AuthUser, db: &State<Db>, config: &State<Config>) -> Reply {
+    let actor = Actor::of(&auth.0);
+    let policy = Policy::from_config(config);
+    let at = now();
+    let renewed = db
+        .write(move |tx| lending::renew(tx, policy, actor, id, at))
+        .await?;
+    Ok(Success::ok("RENEW LOAN", LoanView::new(&renewed, at)))
+}

@@ -1,0 +1,223 @@
+//! The holds table: each book's queue of members waiting for a copy.
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::Page;
+use crate::db::unique_violation;
+use crate::error::{ApiResult, AppError};
+
+/// `waiting` → `ready` (a copy is set aside) → `fulfilled` (borrowed); a hold may also end
+/// `cancelled` by its holder or a librarian, or `expired` when a ready copy is not picked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HoldStatus {
+    Waiting,
+    Ready,
+    Fulfilled,
+    Cancelled,
+    Expired,
+}
+
+impl HoldStatus {
+    pub fn parse(raw: &str) -> Result<HoldStatus, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "waiting" => Ok(HoldStatus::Waiting),
+            "ready" => Ok(HoldStatus::Ready),
+            "fulfilled" => Ok(HoldStatus::Fulfilled),
+            "cancelled" => Ok(HoldStatus::Cancelled),
+            "expired" => Ok(HoldStatus::Expired),
+            _ => Err("must be one of waiting, ready, fulfilled, cancelled, expired".into()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldStatus::Waiting => "waiting",
+            HoldStatus::Ready => "ready",
+            HoldStatus::Fulfilled => "fulfilled",
+            HoldStatus::Cancelled => "cancelled",
+            HoldStatus::Expired => "expired",
+        }
+    }
+
+    /// Waiting and ready holds still claim a place in the queue or a copy.
+    pub fn is_open(self) -> bool {
+        matches!(self, HoldStatus::Waiting | HoldStatus::Ready)
+    }
+}
+
+impl ToSql for HoldStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for HoldStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        HoldStatus::parse(value.as_str()?).map_err(|e| FromSqlError::Other(e.into()))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Hold {
+    pub id: i64,
+    pub book_id: i64,
+    pub user_id: i64,
+    pub created_at: i64,
+    pub status: HoldStatus,
+    pub ready_until: Option<i64>,
+    /// Where the hold stands in its book's queue: 1 for the next to get a copy, 2 behind
+    /// it, and so on, while `waiting`; 0 once `ready` (it is past the queue, a copy is set
+    /// aside); None when closed (fulfilled, cancelled, expired), as it is in no queue.
+    pub position: Option<i64>,
+}
+
+/// The queue is ordered by id, which grows with every hold placed.
+const SELECT: &str = "SELECT h.id, h.book_id, h.user_id, h.created_at, h.status, h.ready_until,
+        CASE h.status
+            WHEN 'waiting' THEN (SELECT COUNT(*) FROM holds q
+                                 WHERE q.book_id = h.book_id AND q.status = 'waiting'
+                                   AND q.id <= h.id)
+            WHEN 'ready' THEN 0
+        END
+    FROM holds h";
+
+impl Hold {
+    fn from_row(row: &Row) -> rusqlite::Result<Hold> {
+        Ok(Hold {
+            id: row.get(0)?,
+            book_id: row.get(1)?,
+            user_id: row.get(2)?,
+            created_at: row.get(3)?,
+            status: row.get(4)?,
+            ready_until: row.get(5)?,
+            position: row.get(6)?,
+        })
+    }
+}
+
+pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Hold>> {
+    Ok(conn
+        .prepare_cached(&format!("{SELECT} WHERE h.id = ?1"))?
+        .query_row([id], Hold::from_row)
+        .optional()?)
+}
+
+/// The user's waiting or ready hold on the book, if any.
+pub fn find_open(conn: &Connection, user_id: i64, book_id: i64) -> ApiResult<Option<Hold>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "{SELECT} WHERE h.user_id = ?1 AND h.book_id = ?2
+             AND h.status IN ('waiting', 'ready')"
+        ))?
+        .query_row([user_id, book_id], Hold::from_row)
+        .optional()?)
+}
+
+/// Adds a waiting hold at the end of the book's queue.
+pub fn insert(conn: &Connection, book_id: i64, user_id: i64, at: i64) -> ApiResult<Hold> {
+    conn.execute(
+        "INSERT INTO holds (book_id, user_id, created_at) VALUES (?1, ?2, ?3)",
+        params![book_id, user_id, at],
+    )
+    .map_err(|e| unique_violation(e, "book_id", "you already hold this book"))?;
+    let id = conn.last_insert_rowid();
+    find(conn, id)?.ok_or_else(|| AppError::Internal("inserted hold vanished".into()))
+}
+
+/// Ends an open hold as fulfilled, cancelled or expired.
+pub fn close(conn: &Connection, id: i64, status: HoldStatus, at: i64) -> ApiResult<()> {
+    conn.execute(
+        "UPDATE holds SET status = ?2, closed_at = ?3
+         WHERE id = ?1 AND status IN ('waiting', 'ready')",
+        params![id, status, at],
+    )?;
+    Ok(())
+}
+
+/// Ready holds on the book whose pickup time has run out become expired, closed at the
+/// moment they lapsed. Returns how many.
+pub fn expire_lapsed(conn: &Connection, book_id: i64, now: i64) -> ApiResult<usize> {
+    Ok(conn.execute(
+        "UPDATE holds SET status = 'expired', closed_at = ready_until
+         WHERE book_id = ?1 AND status = 'ready' AND ready_until <= ?2",
+        params![book_id, now],
+    )?)
+}
+
+/// Ready holds on the book still within their pickup time: copies set aside.
+pub fn count_ready(conn: &Connection, book_id: i64, now: i64) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM holds
+             WHERE book_id = ?1 AND status = 'ready' AND ready_until > ?2",
+        )?
+        .query_row([book_id, now], |r| r.get(0))?)
+}
+
+pub fn count_waiting(conn: &Connection, book_id: i64) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM holds WHERE book_id = ?1 AND status = 'waiting'")?
+        .query_row([book_id], |r| r.get(0))?)
+}
+
+/// Makes the first `count` waiting holds on the book ready until `ready_until`.
+pub fn promote(conn: &Connection, book_id: i64, count: i64, ready_until: i64) -> ApiResult<usize> {
+    Ok(conn.execute(
+        "UPDATE holds SET status = 'ready', ready_until = ?3
+         WHERE id IN (SELECT id FROM holds WHERE book_id = ?1 AND status = 'waiting'
+                      ORDER BY id LIMIT ?2)",
+        params![book_id, count, ready_until],
+    )?)
+}
+
+/// Books with an open hold (of one user, when given): the ones whose holds may need
+/// settling before they are shown.
+pub fn books_with_open_holds(conn: &Connection, user_id: Option<i64>) -> ApiResult<Vec<i64>> {
+    let books = conn
+        .prepare_cached(
+            "SELECT DISTINCT book_id FROM holds
+             WHERE status IN ('waiting', 'ready') AND (?1 IS NULL OR user_id = ?1)",
+        )?
+        .query_map([user_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(books)
+}
+
+/// What a hold listing may be narrowed to; None means "any".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HoldFilter {
+    pub user_id: Option<i64>,
+    pub book_id: Option<i64>,
+    pub status: Option<HoldStatus>,
+}
+
+/// Matching holds by id, one page, and how many match in all.
+pub fn list(conn: &Connection, filter: HoldFilter, page: Page) -> ApiResult<(Vec<Hold>, i64)> {
+    const MATCHES: &str = "(?1 IS NULL OR h.user_id = ?1)
+        AND (?2 IS NULL OR h.book_id = ?2)
+        AND (?3 IS NULL OR h.status = ?3)";
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM holds h WHERE {MATCHES}"))?
+        .query_row(
+            params![filter.user_id, filter.book_id, filter.status],
+            |r| r.get(0),
+        )?;
+    let sql = format!("{SELECT} WHERE {MATCHES} ORDER BY h.id LIMIT ?4 OFFSET ?5");
+    let holds = conn
+        .prepare_cached(&sql)?
+        .query_map(
+            params![
+                filter.user_id,
+                filter.book_id,
+                filter.status,
+                page.limit(),
+                page.offset()
+            ],
+            Hold::from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((holds, total))
+}

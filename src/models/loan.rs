@@ -1,0 +1,191 @@
+//! The loans table, and the little of `books` that lending needs.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+use super::Page;
+use crate::db::unique_violation;
+use crate::error::{ApiResult, AppError};
+
+/// A loan's state is not stored: it follows from `returned_at`, `due_at` and the clock,
+/// so it can never disagree with them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoanStatus {
+    Active,
+    Overdue,
+    Returned,
+}
+
+impl LoanStatus {
+    pub fn parse(raw: &str) -> Result<LoanStatus, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "active" => Ok(LoanStatus::Active),
+            "overdue" => Ok(LoanStatus::Overdue),
+            "returned" => Ok(LoanStatus::Returned),
+            _ => Err("must be one of active, overdue, returned".into()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoanStatus::Active => "active",
+            LoanStatus::Overdue => "overdue",
+            LoanStatus::Returned => "returned",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Loan {
+    pub id: i64,
+    pub book_id: i64,
+    pub user_id: i64,
+    pub borrowed_at: i64,
+    pub due_at: i64,
+    pub returned_at: Option<i64>,
+    pub renewals: i64,
+}
+
+const COLUMNS: &str = "id, book_id, user_id, borrowed_at, due_at, returned_at, renewals";
+
+impl Loan {
+    fn from_row(row: &Row) -> rusqlite::Result<Loan> {
+        Ok(Loan {
+            id: row.get(0)?,
+            book_id: row.get(1)?,
+            user_id: row.get(2)?,
+            borrowed_at: row.get(3)?,
+            due_at: row.get(4)?,
+            returned_at: row.get(5)?,
+            renewals: row.get(6)?,
+        })
+    }
+
+    /// Overdue once the clock has passed `due_at`; at `due_at` itself it is still active.
+    pub fn status(&self, now: i64) -> LoanStatus {
+        match self.returned_at {
+            Some(_) => LoanStatus::Returned,
+            None if now > self.due_at => LoanStatus::Overdue,
+            None => LoanStatus::Active,
+        }
+    }
+}
+
+/// How many copies the book has, or None when there is no such book. The catalogue owns
+/// `books`; this is the one column lending depends on.
+pub fn book_copies(conn: &Connection, book_id: i64) -> ApiResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT copies FROM books WHERE id = ?1")?
+        .query_row([book_id], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Loan>> {
+    let sql = format!("SELECT {COLUMNS} FROM loans WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], Loan::from_row)
+        .optional()?)
+}
+
+pub fn insert(
+    conn: &Connection,
+    book_id: i64,
+    user_id: i64,
+    borrowed_at: i64,
+    due_at: i64,
+) -> ApiResult<Loan> {
+    conn.execute(
+        "INSERT INTO loans (book_id, user_id, borrowed_at, due_at) VALUES (?1, ?2, ?3, ?4)",
+        params![book_id, user_id, borrowed_at, due_at],
+    )
+    .map_err(|e| unique_violation(e, "book_id", "you already have this book on loan"))?;
+    let id = conn.last_insert_rowid();
+    find(conn, id)?.ok_or_else(|| AppError::Internal("inserted loan vanished".into()))
+}
+
+/// Loans not yet returned, of one user.
+pub fn count_out_for_user(conn: &Connection, user_id: i64) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM loans WHERE user_id = ?1 AND returned_at IS NULL")?
+        .query_row([user_id], |r| r.get(0))?)
+}
+
+/// Copies of the book that are out (overdue ones included: they are still not on the shelf).
+pub fn count_out_for_book(conn: &Connection, book_id: i64) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM loans WHERE book_id = ?1 AND returned_at IS NULL")?
+        .query_row([book_id], |r| r.get(0))?)
+}
+
+pub fn has_out(conn: &Connection, user_id: i64, book_id: i64) -> ApiResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM loans
+             WHERE user_id = ?1 AND book_id = ?2 AND returned_at IS NULL)",
+        )?
+        .query_row([user_id, book_id], |r| r.get(0))?)
+}
+
+pub fn mark_returned(conn: &Connection, id: i64, at: i64) -> ApiResult<()> {
+    conn.execute(
+        "UPDATE loans SET returned_at = ?2 WHERE id = ?1 AND returned_at IS NULL",
+        params![id, at],
+    )?;
+    Ok(())
+}
+
+pub fn extend(conn: &Connection, id: i64, due_at: i64) -> ApiResult<()> {
+    conn.execute(
+        "UPDATE loans SET due_at = ?2, renewals = renewals + 1 WHERE id = ?1",
+        params![id, due_at],
+    )?;
+    Ok(())
+}
+
+/// What a loan listing may be narrowed to; None means "any".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoanFilter {
+    pub user_id: Option<i64>,
+    pub book_id: Option<i64>,
+    pub status: Option<LoanStatus>,
+}
+
+/// Matching loans by id, one page, and how many match in all. `now` decides which open
+/// loans count as overdue.
+pub fn list(
+    conn: &Connection,
+    filter: LoanFilter,
+    now: i64,
+    page: Page,
+) -> ApiResult<(Vec<Loan>, i64)> {
+    const MATCHES: &str = "(?1 IS NULL OR user_id = ?1)
+        AND (?2 IS NULL OR book_id = ?2)
+        AND (?3 IS NULL
+             OR (?3 = 'returned' AND returned_at IS NOT NULL)
+             OR (?3 = 'overdue' AND returned_at IS NULL AND due_at < ?4)
+             OR (?3 = 'active' AND returned_at IS NULL AND due_at >= ?4))";
+    let status = filter.status.map(LoanStatus::as_str);
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM loans WHERE {MATCHES}"))?
+        .query_row(params![filter.user_id, filter.book_id, status, now], |r| {
+            r.get(0)
+        })?;
+    let sql = format!("SELECT {COLUMNS} FROM loans WHERE {MATCHES} ORDER BY id LIMIT ?5 OFFSET ?6");
+    let loans = conn
+        .prepare_cached(&sql)?
+        .query_map(
+            params![
+                filter.user_id,
+                filter.book_id,
+                status,
+                now,
+                page.limit(),
+                page.offset()
+            ],
+            Loan::from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((loans, total))
+}

@@ -1,0 +1,3 @@
+//! Work that spans several models inside one transaction.
+
+pub mod lending;
