@@ -59,9 +59,13 @@ impl<'r> Responder<'r, 'static> for CaughtError {
         if let GuardError(Some(error)) = req.local_cache(|| GuardError(None)) {
             return error.clone().respond_to(req);
         }
-        if matches!(self.0.code, 404 | 422) {
+        // A bare 400 with no guard behind it is Rocket refusing a request it could not
+        // parse, such as an unknown method (it salvages it as a GET): on a path that
+        // exists, that is a 405 too.
+        let unknown_method = self.0.code == 400;
+        if matches!(self.0.code, 400 | 404 | 422) {
             let allowed = allowed_methods(req);
-            if !allowed.is_empty() && !allowed.contains(&req.method()) {
+            if !allowed.is_empty() && (unknown_method || !allowed.contains(&req.method())) {
                 let allow: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
                 let mut response = error_response(Status::MethodNotAllowed, None);
                 response.set_header(Header::new("Allow", allow.join(", ")));

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::process::{free_port, post_form, status_of, Server, BIN};
+use common::process::{free_port, http, post_form, status_of, Server, BIN};
 
 #[test]
 fn first_start_in_an_empty_folder_creates_and_migrates_the_database() {
@@ -182,4 +182,26 @@ fn a_database_newer_than_the_binary_is_refused() {
     drop(conn);
     let (ok, _, err) = run(dir.path(), &["migrate", "--database", "future.db"], "");
     assert!(!ok && err.contains("newer"), "{err}");
+}
+
+#[test]
+fn a_method_the_server_does_not_know_is_405_on_a_known_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let ask = |method: &str, path: &str| {
+        http(
+            server.port,
+            &format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+        )
+        .unwrap()
+    };
+    let answer = ask("QUERY", "/health");
+    assert_eq!(status_of(&answer), 405, "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("allow: get"),
+        "{answer}"
+    );
+    assert!(answer.contains(r#""message":"METHOD NOT ALLOWED""#));
+    assert_eq!(status_of(&ask("QUERY", "/users/register")), 405);
+    assert_eq!(status_of(&ask("QUERY", "/no/such/path")), 400);
 }

@@ -1266,3 +1266,22 @@ fn a_known_path_with_the_wrong_method_is_405_with_allow() {
     app.send(Method::Post, "/nothing/here", None, Payload::None)
         .expect(404);
 }
+
+#[test]
+fn unknown_fields_and_repeated_parameters_are_refused_by_name() {
+    let app = TestApp::new();
+    let (_, token) = app.admin();
+    let reply = app
+        .post("/users/register", None, json!({"email": "x@example.org", "username": "xavier", "password": PASSWORD, "usrname": "typo"}))
+        .expect_field_error(400, "usrname");
+    assert_eq!(
+        reply.body["errors"]["usrname"],
+        "is not a field of this request"
+    );
+    assert_eq!(count_users(&app), 1);
+    app.get("/users?per_page=null&per_page=null", Some(&token))
+        .expect_field_error(400, "per_page");
+    app.get("/users?page=1&page=2", Some(&token))
+        .expect_field_error(400, "page");
+    app.get("/users?q=ad&unrelated=1", Some(&token)).expect(200);
+}

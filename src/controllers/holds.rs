@@ -11,6 +11,7 @@ use crate::services::lending::{self, Actor, Policy};
 use crate::views::envelope::{Reply, Success};
 use crate::views::loan::{hold_filter, HoldView};
 use crate::views::paging;
+use crate::views::query::QueryParams;
 
 pub fn routes() -> Vec<Route> {
     routes![place, list, cancel]
@@ -29,18 +30,10 @@ async fn place(book_id: i64, auth: AuthUser, db: &State<Db>, config: &State<Conf
 
 /// Members see their own holds; staff see everyone's. Statuses depend on the clock (a
 /// ready hold lapses), so the books shown are settled first, in the same transaction.
-#[get("/holds?<book_id>&<status>&<page>&<per_page>")]
-async fn list(
-    auth: AuthUser,
-    db: &State<Db>,
-    config: &State<Config>,
-    book_id: Option<String>,
-    status: Option<String>,
-    page: Option<String>,
-    per_page: Option<String>,
-) -> Reply {
-    let page = paging::parse(page.as_deref(), per_page.as_deref())?;
-    let mut filter = hold_filter(book_id.as_deref(), status.as_deref())?;
+#[get("/holds")]
+async fn list(auth: AuthUser, db: &State<Db>, config: &State<Config>, query: QueryParams) -> Reply {
+    let page = paging::parse(query.get("page")?, query.get("per_page")?)?;
+    let mut filter = hold_filter(query.get("book_id")?, query.get("status")?)?;
     let actor = Actor::of(&auth.0);
     if !actor.staff {
         filter.user_id = Some(actor.id);

@@ -40,8 +40,12 @@ async fn stored(media: &MediaStore, kind: Kind, name: &str) -> ApiResult<Picture
     })
 }
 
+/// A profile picture (`default.jpg` is built in).
+#[utoipa::path(tag = "images", responses(
+    (status = 200, description = "The picture", content(("image/png"), ("image/jpeg"))),
+))]
 #[get("/images/profile/<name>")]
-async fn profile(name: &str, media: &State<Arc<MediaStore>>) -> ApiResult<Picture> {
+pub(crate) async fn profile(name: &str, media: &State<Arc<MediaStore>>) -> ApiResult<Picture> {
     if name == DEFAULT_IMAGE {
         let file = BuiltIn::get(DEFAULT_IMAGE).ok_or(AppError::NotFound)?;
         return Ok(Picture {

@@ -14,6 +14,7 @@ use crate::views::envelope::{Reply, Success};
 use crate::views::input::Fields;
 use crate::views::loan::{loan_filter, BorrowRequest, LoanView};
 use crate::views::paging;
+use crate::views::query::QueryParams;
 
 pub fn routes() -> Vec<Route> {
     routes![borrow, list, by_id, return_loan, renew]
@@ -45,18 +46,14 @@ async fn borrow(
 }
 
 /// Members see their own loans (naming another `user_id` is a 403); staff see everyone's.
-#[get("/loans?<user_id>&<book_id>&<status>&<page>&<per_page>")]
-async fn list(
-    auth: AuthUser,
-    db: &State<Db>,
-    user_id: Option<String>,
-    book_id: Option<String>,
-    status: Option<String>,
-    page: Option<String>,
-    per_page: Option<String>,
-) -> Reply {
-    let page = paging::parse(page.as_deref(), per_page.as_deref())?;
-    let mut filter = loan_filter(user_id.as_deref(), book_id.as_deref(), status.as_deref())?;
+#[get("/loans")]
+async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> Reply {
+    let page = paging::parse(query.get("page")?, query.get("per_page")?)?;
+    let mut filter = loan_filter(
+        query.get("user_id")?,
+        query.get("book_id")?,
+        query.get("status")?,
+    )?;
     let actor = Actor::of(&auth.0);
     if !actor.staff {
         actor.may_act_for(filter.user_id.unwrap_or(actor.id))?;

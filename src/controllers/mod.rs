@@ -13,6 +13,7 @@ pub fn routes() -> Vec<rocket::Route> {
         users::routes(),
         loans::routes(),
         holds::routes(),
+        crate::openapi::routes(),
     ]
     .concat()
 }

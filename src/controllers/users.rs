@@ -19,12 +19,14 @@ use crate::mail::Mailer;
 use crate::media::{Kind, MediaStore};
 use crate::models::user::{self, NewUser, User, DEFAULT_IMAGE};
 use crate::models::{loan, now, password_reset};
+use crate::openapi::{Detail, Envelope, ErrorEnvelope, ListEnvelope};
 use crate::views::envelope::{Reply, Success};
 use crate::views::input::{Fields, Multipart};
 use crate::views::paging;
+use crate::views::query::QueryParams;
 use crate::views::user::{
-    ForgotRequest, LoginRequest, RegisterRequest, ResetRequest, RoleRequest, UserView,
-    UsernameRequest,
+    ForgotRequest, ImageUpload, LoginReply, LoginRequest, RegisterRequest, ResetRequest,
+    RoleRequest, UserView, UsernameRequest,
 };
 
 /// Where reset links point (the admin page's reset form).
@@ -47,8 +49,17 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// Registers a new user; the first user of an empty database becomes its admin.
+#[utoipa::path(tag = "users", request_body = RegisterRequest, responses(
+    (status = 201, description = "Registered", body = Envelope<UserView>),
+    (status = 409, description = "E-mail or username already in use (any letter case)", body = ErrorEnvelope),
+))]
 #[post("/users/register", data = "<body>")]
-async fn register(db: &State<Db>, config: &State<Config>, body: Fields<RegisterRequest>) -> Reply {
+pub(crate) async fn register(
+    db: &State<Db>,
+    config: &State<Config>,
+    body: Fields<RegisterRequest>,
+) -> Reply {
     let new = body.0.validate()?;
     let hash = password::hash(&new.password, config.bcrypt_cost).await?;
     let user = db
@@ -67,8 +78,16 @@ async fn register(db: &State<Db>, config: &State<Config>, body: Fields<RegisterR
     Ok(Success::created("REGISTER", UserView::own(&user)))
 }
 
+/// Logs in by e-mail (or username) and password. Besides the envelope, the answer carries
+/// the seed's top-level `access_token`, plus `token_type` and `expires_in`.
+#[utoipa::path(tag = "users", request_body = LoginRequest, responses(
+    (status = 200, description = "Logged in", body = LoginReply),
+    (status = 401, description = "Wrong e-mail or password (the same answer for both)", body = ErrorEnvelope),
+    (status = 429, description = "Too many failed logins for this account or address", body = ErrorEnvelope,
+        headers(("Retry-After" = u64, description = "Seconds to wait"))),
+))]
 #[post("/users/login", data = "<body>")]
-async fn login(
+pub(crate) async fn login(
     db: &State<Db>,
     keys: &State<Keys>,
     throttle: &State<LoginThrottle>,
@@ -106,20 +125,27 @@ async fn login(
     Ok(Success::ok("LOGIN", UserView::own(&user)).with_top_level(top))
 }
 
+/// The caller's own account.
+#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), responses(
+    (status = 200, description = "The caller", body = Envelope<UserView>),
+))]
 #[get("/users/me")]
-async fn me(auth: AuthUser) -> Reply {
+pub(crate) async fn me(auth: AuthUser) -> Reply {
     Ok(Success::ok("GET USER", UserView::own(&auth.0)))
 }
 
-#[get("/users?<q>&<page>&<per_page>")]
-async fn list(
-    auth: AuthUser,
-    db: &State<Db>,
-    q: Option<String>,
-    page: Option<String>,
-    per_page: Option<String>,
-) -> Reply {
-    let page = paging::parse(page.as_deref(), per_page.as_deref())?;
+/// Lists users by id, optionally those whose username starts with `q` (any letter case).
+#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), params(
+    ("q" = Option<String>, Query, description = "Username prefix", max_length = 32),
+    ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+    ("per_page" = Option<u32>, Query, minimum = 1, maximum = 100),
+), responses(
+    (status = 200, description = "One page of users", body = ListEnvelope<UserView>),
+))]
+#[get("/users")]
+pub(crate) async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> Reply {
+    let page = paging::parse(query.get("page")?, query.get("per_page")?)?;
+    let q = query.get("q")?.map(str::to_string);
     if q.as_ref().is_some_and(|q| q.len() > 32) {
         return Err(AppError::invalid("q", "must be at most 32 characters"));
     }
@@ -136,14 +162,22 @@ async fn load(db: &Db, id: i64) -> Result<User, AppError> {
         .ok_or(AppError::NotFound)
 }
 
+/// One user by id.
+#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), responses(
+    (status = 200, description = "The user", body = Envelope<UserView>),
+))]
 #[get("/users/<id>", rank = 2)]
-async fn by_id(id: i64, auth: AuthUser, db: &State<Db>) -> Reply {
+pub(crate) async fn by_id(id: i64, auth: AuthUser, db: &State<Db>) -> Reply {
     let user = load(db, id).await?;
     Ok(Success::ok("GET USER", UserView::new(&user, &auth.0)))
 }
 
+/// One user by username (any letter case).
+#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), responses(
+    (status = 200, description = "The user", body = Envelope<UserView>),
+))]
 #[get("/users/username/<username>")]
-async fn by_username(username: &str, auth: AuthUser, db: &State<Db>) -> Reply {
+pub(crate) async fn by_username(username: &str, auth: AuthUser, db: &State<Db>) -> Reply {
     let username = username.to_string();
     let user = db
         .run(move |conn| user::find_by_username(conn, &username))
@@ -152,8 +186,13 @@ async fn by_username(username: &str, auth: AuthUser, db: &State<Db>) -> Reply {
     Ok(Success::ok("GET USER", UserView::new(&user, &auth.0)))
 }
 
+/// Changes a username: the user themself, or an admin.
+#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), request_body = UsernameRequest, responses(
+    (status = 200, description = "Renamed", body = Envelope<UserView>),
+    (status = 409, description = "The username is taken", body = ErrorEnvelope),
+))]
 #[patch("/users/<id>/username", data = "<body>")]
-async fn change_username(
+pub(crate) async fn change_username(
     id: i64,
     auth: AuthUser,
     db: &State<Db>,
@@ -174,8 +213,15 @@ async fn change_username(
     ))
 }
 
+/// Sets a profile picture from a PNG, JPEG, GIF or WebP upload (judged by content),
+/// resized to fit 256×256 and re-encoded; the previous picture is removed.
+#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])),
+    request_body(content = inline(ImageUpload), content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The user with the new `image_file`", body = Envelope<UserView>),
+))]
 #[put("/users/<id>/image", data = "<upload>")]
-async fn change_image(
+pub(crate) async fn change_image(
     id: i64,
     auth: AuthUser,
     db: &State<Db>,
@@ -222,8 +268,12 @@ fn token_hash(token: &str) -> String {
 
 /// Answers the same whether or not the address has an account; the mail goes out on a
 /// blocking thread after the reply, so the reply's timing does not tell either.
+/// Mails a reset link if an account uses the address; the answer is the same either way.
+#[utoipa::path(tag = "users", request_body = ForgotRequest, responses(
+    (status = 200, description = "Accepted (whether or not the address has an account)", body = Envelope<Detail>),
+))]
 #[post("/users/password/forgot", data = "<body>")]
-async fn forgot_password(
+pub(crate) async fn forgot_password(
     db: &State<Db>,
     config: &State<Config>,
     mailer: &State<Arc<Mailer>>,
@@ -279,8 +329,12 @@ fn send_reset_mail(
     mailer.send(&user.email, "Reset your library password", text)
 }
 
+/// Sets a new password with a mailed token; every earlier token of the user stops working.
+#[utoipa::path(tag = "users", request_body = ResetRequest, responses(
+    (status = 200, description = "Password changed", body = Envelope<Detail>),
+))]
 #[post("/users/password/reset", data = "<body>")]
-async fn reset_password(
+pub(crate) async fn reset_password(
     db: &State<Db>,
     config: &State<Config>,
     body: Fields<ResetRequest>,
@@ -315,8 +369,18 @@ async fn reset_password(
     ))
 }
 
+/// Sets a user's role (admins only). The last admin cannot be demoted.
+#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), request_body = RoleRequest, responses(
+    (status = 200, description = "Role changed", body = Envelope<UserView>),
+    (status = 409, description = "That would leave no admin", body = ErrorEnvelope),
+))]
 #[patch("/users/<id>/role", data = "<body>")]
-async fn change_role(id: i64, admin: Admin, db: &State<Db>, body: Fields<RoleRequest>) -> Reply {
+pub(crate) async fn change_role(
+    id: i64,
+    admin: Admin,
+    db: &State<Db>,
+    body: Fields<RoleRequest>,
+) -> Reply {
     let role = body.0.validate()?;
     let user = db
         .write(move |tx| {
@@ -334,8 +398,13 @@ async fn change_role(id: i64, admin: Admin, db: &State<Db>, body: Fields<RoleReq
     Ok(Success::ok("CHANGE ROLE", UserView::new(&user, &admin.0)))
 }
 
+/// Deletes a user (themself, or by an admin), with their picture and history.
+#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), responses(
+    (status = 200, description = "Deleted; the user as it was", body = Envelope<UserView>),
+    (status = 409, description = "The user has books on loan, or is the last admin", body = ErrorEnvelope),
+))]
 #[delete("/users/<id>")]
-async fn delete_user(
+pub(crate) async fn delete_user(
     id: i64,
     auth: AuthUser,
     db: &State<Db>,

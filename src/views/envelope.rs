@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::AppError;
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 pub struct Meta {
     pub page: u32,
     pub per_page: u32,

@@ -95,8 +95,13 @@ impl Body {
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let message = e.inner().to_string();
+            if let Some(unknown) = quoted_after(&message, "unknown field `") {
+                return AppError::invalid(unknown, "is not a field of this request");
+            }
             let field = if path == "." {
-                missing_field(&message).unwrap_or("body").to_string()
+                quoted_after(&message, "missing field `")
+                    .unwrap_or("body")
+                    .to_string()
             } else {
                 path
             };
@@ -113,8 +118,9 @@ impl Body {
     }
 }
 
-fn missing_field(message: &str) -> Option<&str> {
-    message.strip_prefix("missing field `")?.split('`').next()
+/// The name serde quotes after `prefix` in messages like "unknown field `x`, expected …".
+fn quoted_after<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
+    message.strip_prefix(prefix)?.split('`').next()
 }
 
 /// serde's messages end with a position in the JSON we built ourselves, which means

@@ -64,6 +64,7 @@ impl HoldView {
 
 /// POST /loans.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BorrowRequest {
     #[serde(default, deserialize_with = "lenient_i64")]
     pub book_id: Option<i64>,

@@ -4,6 +4,7 @@ pub mod envelope;
 pub mod input;
 pub mod loan;
 pub mod paging;
+pub mod query;
 pub mod user;
 
 use serde::{Serialize, Serializer};
@@ -19,6 +20,18 @@ impl HttpDate {
         httpdate::fmt_http_date(at)
     }
 }
+
+impl utoipa::PartialSchema for HttpDate {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("RFC 1123 date in GMT"))
+            .examples(["Fri, 21 Aug 2020 12:30:06 GMT"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for HttpDate {}
 
 impl Serialize for HttpDate {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

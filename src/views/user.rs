@@ -1,6 +1,7 @@
 //! Users over the wire.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::input::Problems;
 use super::HttpDate;
@@ -9,7 +10,7 @@ use crate::error::AppError;
 use crate::models::user::User;
 
 /// A user as clients see it. `email` only for the user themself and for staff.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub id: i64,
     pub username: String,
@@ -41,10 +42,21 @@ impl UserView {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(required = true, nullable = false, format = Email, max_length = 254)]
     pub email: Option<String>,
+    /// 8 to 72 bytes.
+    #[schema(required = true, nullable = false, min_length = 8, max_length = 72)]
     pub password: Option<String>,
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9_.-]+$"
+    )]
     pub username: Option<String>,
 }
 
@@ -72,11 +84,39 @@ impl RegisterRequest {
 }
 
 /// `email` may hold a username instead; `username` is accepted as the field name too.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    /// The e-mail address, or the username.
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 254)]
     pub email: Option<String>,
+    /// Accepted in place of `email`.
+    #[schema(nullable = false, max_length = 254)]
     pub username: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 72)]
     pub password: Option<String>,
+}
+
+/// The login answer: the seed's top-level token beside the usual envelope.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LoginReply {
+    access_token: String,
+    /// Always `Bearer`.
+    token_type: String,
+    /// Seconds until the token expires.
+    expires_in: u64,
+    message: String,
+    result: UserView,
+    status: u16,
+}
+
+/// A multipart upload with the picture in the field `image`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImageUpload {
+    #[schema(value_type = String, format = Binary)]
+    image: Vec<u8>,
 }
 
 pub struct Login {
@@ -127,8 +167,16 @@ impl LoginRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UsernameRequest {
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 3,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9_.-]+$"
+    )]
     pub username: Option<String>,
 }
 
@@ -141,8 +189,10 @@ impl UsernameRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RoleRequest {
+    #[schema(required = true, nullable = false, value_type = Role)]
     pub role: Option<String>,
 }
 
@@ -155,8 +205,10 @@ impl RoleRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ForgotRequest {
+    #[schema(required = true, nullable = false, format = Email, max_length = 254)]
     pub email: Option<String>,
 }
 
@@ -169,9 +221,13 @@ impl ForgotRequest {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ResetRequest {
+    /// The token from the reset mail.
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 256)]
     pub token: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 8, max_length = 72)]
     pub password: Option<String>,
 }
 

@@ -1,0 +1,211 @@
+//! The OpenAPI 3 document, generated from the route and type definitions. Handlers carry
+//! their own success responses and particular statuses; what holds for every operation of
+//! a kind (bodies in three encodings, auth statuses, bad input) is added here once.
+
+use std::sync::LazyLock;
+
+use rocket::http::ContentType;
+use rocket::{get, routes, Route};
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::request_body::RequestBody;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, RefOr, Response};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::controllers::{health, images, users};
+use crate::views::envelope::Meta;
+use crate::views::user as user_views;
+
+/// The body of every error: `{"message", "status"}` and, for field problems, `errors`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorEnvelope {
+    /// The reason, e.g. `BAD REQUEST`.
+    message: String,
+    /// The HTTP status again.
+    status: u16,
+    /// Field name → what is wrong with it.
+    #[schema(nullable = false)]
+    errors: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// `{"message": "<WHAT> SUCCESS", "result": …, "status": <code>}`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Envelope<T: ToSchema> {
+    message: String,
+    result: T,
+    status: u16,
+}
+
+/// A page of a list, with its paging.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ListEnvelope<T: ToSchema> {
+    message: String,
+    result: Vec<T>,
+    status: u16,
+    meta: Meta,
+}
+
+/// `{"detail": "…"}`: what happened, in words.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Detail {
+    detail: String,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "library-server",
+        description = "A self-hosted library server: users, books, loans and holds. \
+                       Bodies may be JSON, URL-encoded forms or multipart."
+    ),
+    paths(
+        health::health,
+        users::register,
+        users::login,
+        users::me,
+        users::list,
+        users::by_id,
+        users::by_username,
+        users::change_username,
+        users::change_image,
+        users::forgot_password,
+        users::reset_password,
+        users::change_role,
+        users::delete_user,
+        images::profile,
+        openapi_json,
+    ),
+    components(schemas(ErrorEnvelope, Detail, Meta, user_views::UserView)),
+    modifiers(&Conventions),
+    tags(
+        (name = "users", description = "Accounts, login, profiles and password reset"),
+        (name = "images", description = "Profile pictures and covers"),
+        (name = "service", description = "Health and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+const FORM: &str = "application/x-www-form-urlencoded";
+const MULTIPART: &str = "multipart/form-data";
+const JSON: &str = "application/json";
+
+/// The conventions of API.md, applied to every operation.
+struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "access_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("access_token"))),
+        );
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                apply(operation);
+            }
+        }
+    }
+}
+
+fn error(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            JSON,
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                    "ErrorEnvelope",
+                ))))
+                .build(),
+        )
+        .into()
+}
+
+fn apply(operation: &mut Operation) {
+    let responses = &mut operation.responses.responses;
+    let mut add = |code: &str, description: &str| {
+        responses
+            .entry(code.to_string())
+            .or_insert_with(|| error(description));
+    };
+    add(
+        "400",
+        "Bad input: a field, parameter or body is missing, malformed or out of range",
+    );
+    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    if secured {
+        add(
+            "401",
+            "No token, or one that is malformed, expired, tampered with or revoked",
+        );
+        add("403", "The token's user may not do this");
+    }
+    let has_path_params = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Path));
+    if has_path_params {
+        add("404", "No such resource");
+    }
+    if let Some(body) = operation.request_body.as_mut() {
+        add("413", "The body is larger than the configured limit");
+        add(
+            "415",
+            "The body's content type is not JSON, a form or multipart",
+        );
+        if let RefOr::T(body) = body {
+            every_encoding(body);
+        }
+    }
+}
+
+/// The server reads the same fields from JSON, a URL-encoded form or multipart.
+fn every_encoding(body: &mut RequestBody) {
+    if let Some(json) = body.content.get(JSON).cloned() {
+        body.content
+            .entry(FORM.to_string())
+            .or_insert_with(|| json.clone());
+        body.content.entry(MULTIPART.to_string()).or_insert(json);
+    }
+}
+
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .to_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+});
+
+pub fn routes() -> Vec<Route> {
+    routes![openapi_json]
+}
+
+/// This document.
+#[utoipa::path(tag = "service", responses((status = 200, description = "The OpenAPI 3 document", content_type = "application/json")))]
+#[get("/openapi.json")]
+pub(crate) fn openapi_json() -> (ContentType, &'static str) {
+    (ContentType::JSON, DOCUMENT.as_str())
+}
