@@ -10,6 +10,7 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -259,7 +260,9 @@ impl Drop for Server {
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// chromedriver as a child process; killed when dropped, so no test leaves one behind.
+/// chromedriver as a child process in a process group of its own, which the Chromium it
+/// starts joins. Dropping it kills the whole group: killing chromedriver alone would leave
+/// Chromium running whenever a test fails before it closes its session.
 struct Driver {
     child: Child,
     port: u16,
@@ -268,6 +271,11 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -297,6 +305,7 @@ async fn open_browser(server: &Server) -> Browser {
     let profile = tempfile::tempdir().expect("profile dir");
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
