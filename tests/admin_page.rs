@@ -689,6 +689,37 @@ fn librarian_adds_finds_lends_and_takes_back_a_book() {
             .await;
         assert!(row.contains("The Left Hand of Darkness"));
 
+        // Edit it: only the changed field goes out, and the list shows the result.
+        browser
+            .click("#books-table tbody tr button[data-action=\"edit\"]")
+            .await;
+        browser.fill("#book-copies", "3").await;
+        browser.click("#book-save").await;
+        browser
+            .message("ok", &["Saved", "The Left Hand of Darkness"])
+            .await;
+        browser
+            .text_contains("#books-table tbody", &["3 of 3"])
+            .await;
+
+        // Give it a cover.
+        let cover = server.dir.path().join("cover.png");
+        std::fs::write(&cover, common::png(60, 90)).expect("write cover");
+        browser
+            .click("#books-table tbody tr button[data-action=\"edit\"]")
+            .await;
+        browser
+            .find("#book-cover")
+            .await
+            .send_keys(&cover.display().to_string())
+            .await
+            .expect("choose cover");
+        browser.click("#book-cover-upload").await;
+        browser.message("ok", &["New cover"]).await;
+        browser.find("#books-table tbody tr img.thumb").await;
+        browser.click("#book-cancel").await;
+        browser.screenshot("books-list-desktop").await;
+
         // Lend it to mia from its row.
         browser
             .click("#books-table tbody tr button[data-action=\"lend\"]")
@@ -711,6 +742,9 @@ fn librarian_adds_finds_lends_and_takes_back_a_book() {
             None,
         );
         assert_eq!(loans["result"].as_array().map(Vec::len), Some(1), "{loans}");
+        browser.screenshot("loans-list-desktop").await;
+        browser.set_width(390, 844).await;
+        browser.screenshot("loans-list-phone").await;
 
         // Take it back.
         browser
