@@ -237,8 +237,7 @@
     const form = event.target;
     const login = $('#login-email').value.trim();
     const password = $('#login-password').value;
-    // The API takes an email or a username in `email`.
-    const body = { email: login, password };
+    const body = login.includes('@') ? { email: login, password } : { username: login, password };
     await attempt(async () => {
       setBusy(form, true);
       try {

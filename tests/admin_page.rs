@@ -386,8 +386,17 @@ impl Browser {
         field.send_keys(text).await.expect("type");
     }
 
+    /// Clicks, trying again while a list that is being redrawn swaps the element out.
     async fn click(&self, css: &str) {
-        self.find(css).await.click().await.expect("click");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let result = self.find(css).await.click().await;
+            match result {
+                Ok(_) => return,
+                Err(e) if Instant::now() >= deadline => panic!("cannot click {css}: {e}"),
+                Err(_) => rocket::tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     /// Waits until the element's visible text contains every needle; returns the text.
@@ -406,6 +415,27 @@ impl Browser {
             assert!(
                 Instant::now() < deadline,
                 "{css} never showed {needles:?}; last text: {last:?}"
+            );
+            rocket::tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until exactly `n` elements match (lists reload asynchronously).
+    async fn count(&self, css: &str, n: usize) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let found = self
+                .client
+                .find_all(Locator::Css(css))
+                .await
+                .map(|all| all.len())
+                .unwrap_or(0);
+            if found == n {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css}: {found} elements, never {n}"
             );
             rocket::tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -501,7 +531,7 @@ fn admin_signs_in_sees_members_and_changes_a_role() {
             .await;
         browser.view("login").await;
 
-        browser.login("admin@example.org", PASSWORD).await;
+        browser.login("admin", PASSWORD).await;
         browser.text_contains("#whoami", &["admin (admin)"]).await;
         browser.view("books").await;
         browser.click("#book-new").await;
@@ -549,13 +579,8 @@ fn admin_signs_in_sees_members_and_changes_a_role() {
         // Search narrows the list.
         browser.fill("#member-q", "mi").await;
         browser.click("#member-search-submit").await;
+        browser.count("#members-table tbody tr", 1).await;
         browser.find("tr[data-username=\"mia\"]").await;
-        let rows = browser
-            .client
-            .find_all(Locator::Css("#members-table tbody tr"))
-            .await
-            .expect("rows");
-        assert_eq!(rows.len(), 1);
 
         // Phone width: the same views still fit.
         browser.set_width(390, 844).await;
@@ -571,6 +596,23 @@ fn admin_signs_in_sees_members_and_changes_a_role() {
 
         browser.no_policy_violations().await;
 
+        // A token the server no longer accepts sends the user back to sign in, saying why.
+        browser
+            .client
+            .execute(
+                "sessionStorage.setItem('library.token', 'not-a-token');",
+                vec![],
+            )
+            .await
+            .expect("spoil the token");
+        browser.click("#nav a[data-view=\"members\"]").await;
+        browser.view("login").await;
+        browser
+            .message("error", &["Your session has ended", "sign in again"])
+            .await;
+
+        browser.login("admin@example.org", PASSWORD).await;
+        browser.view("books").await;
         browser.click("#logout").await;
         browser.view("login").await;
         browser.message("ok", &["Signed out"]).await;
