@@ -86,6 +86,9 @@ fn unknown_files_are_a_json_404() {
         "/admin/nope.js",
         "/admin/images/default.jpg",
         "/admin/../Cargo.toml",
+        "/admin/%2e%2e/Cargo.toml",
+        "/admin/.env",
+        "/admin/images/../../Cargo.toml",
     ] {
         let reply = app.get(path, None).expect(404);
         assert_eq!(reply.body["message"], "NOT FOUND", "{path}");

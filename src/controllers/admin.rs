@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 use std::io::Cursor;
-use std::path::PathBuf;
 
+use rocket::http::uri::{fmt::Path, Segments};
 use rocket::http::{ContentType, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
@@ -37,14 +37,19 @@ fn index(seen: IfNoneMatch) -> ApiResult<Asset> {
     asset(INDEX, seen)
 }
 
-/// `/admin/` lands here too, with no segments.
+/// `/admin/` lands here too, with no segments. Raw segments rather than a `PathBuf`: that
+/// guard answers 400 to names like `.env`, and any unknown file here should be a 404.
 #[get("/admin/<path..>")]
-fn file(path: PathBuf, seen: IfNoneMatch) -> ApiResult<Asset> {
-    // Embedded names always use '/', whatever the platform's separator.
-    let parts: Vec<&str> = path
+fn file(path: Segments<'_, Path>, seen: IfNoneMatch) -> ApiResult<Asset> {
+    let parts: Vec<&str> = path.collect();
+    // No file of the page is hidden or above the folder; refusing these here means the
+    // lookup never sees a path that could climb out of it.
+    if parts
         .iter()
-        .map(|part| part.to_str().ok_or(AppError::NotFound))
-        .collect::<Result<_, _>>()?;
+        .any(|part| part.starts_with('.') || part.contains('\\'))
+    {
+        return Err(AppError::NotFound);
+    }
     let name = if parts.is_empty() {
         INDEX.to_string()
     } else {
