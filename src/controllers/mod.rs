@@ -1,5 +1,6 @@
 //! C: thin route handlers, one file per resource.
 
+pub mod admin;
 pub mod health;
 pub mod holds;
 pub mod images;
@@ -8,6 +9,7 @@ pub mod users;
 
 pub fn routes() -> Vec<rocket::Route> {
     [
+        admin::routes(),
         health::routes(),
         images::routes(),
         users::routes(),
