@@ -13,7 +13,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, RefOr, Response};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::controllers::{health, images, users};
+use crate::controllers::{admin, health, holds, images, loans, users};
 use crate::views::envelope::Meta;
 use crate::views::user as user_views;
 
@@ -77,13 +77,24 @@ pub struct Detail {
         users::reset_password,
         users::change_role,
         users::delete_user,
+        loans::borrow,
+        loans::list,
+        loans::by_id,
+        loans::return_loan,
+        loans::renew,
+        holds::place,
+        holds::list,
+        holds::cancel,
         images::profile,
+        admin::index,
+        admin::file,
         openapi_json,
     ),
     components(schemas(ErrorEnvelope, Detail, Meta, user_views::UserView)),
     modifiers(&Conventions),
     tags(
         (name = "users", description = "Accounts, login, profiles and password reset"),
+        (name = "circulation", description = "Loans, returns, renewals and holds"),
         (name = "images", description = "Profile pictures and covers"),
         (name = "service", description = "Health and this document"),
     )

@@ -32,15 +32,24 @@ pub fn routes() -> Vec<Route> {
     routes![index, file]
 }
 
+/// The admin page (HTML).
+#[utoipa::path(tag = "service", responses(
+    (status = 200, description = "The page", content_type = "text/html"),
+    (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
+))]
 #[get("/admin")]
-fn index(seen: IfNoneMatch) -> ApiResult<Asset> {
+pub(crate) fn index(seen: IfNoneMatch) -> ApiResult<Asset> {
     asset(INDEX, seen)
 }
 
 /// `/admin/` lands here too, with no segments. Raw segments rather than a `PathBuf`: that
 /// guard answers 400 to names like `.env`, and any unknown file here should be a 404.
+#[utoipa::path(tag = "service", params(("path" = String, Path, description = "A file of the page")), responses(
+    (status = 200, description = "The file", content(("text/html"), ("text/javascript"), ("text/css"), ("image/svg+xml"))),
+    (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
+))]
 #[get("/admin/<path..>")]
-fn file(path: Segments<'_, Path>, seen: IfNoneMatch) -> ApiResult<Asset> {
+pub(crate) fn file(path: Segments<'_, Path>, seen: IfNoneMatch) -> ApiResult<Asset> {
     let parts: Vec<&str> = path.collect();
     // No file of the page is hidden or above the folder; refusing these here means the
     // lookup never sees a path that could climb out of it.

@@ -7,8 +7,10 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::models::loan;
+use crate::models::loan::LoanStatus;
 use crate::models::now;
 use crate::models::user;
+use crate::openapi::{Envelope, ErrorEnvelope, ListEnvelope};
 use crate::services::lending::{self, Actor, Policy};
 use crate::views::envelope::{Reply, Success};
 use crate::views::input::Fields;
@@ -21,8 +23,13 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// A member borrows for themself; staff may name any `user_id`.
+#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), request_body = BorrowRequest, responses(
+    (status = 201, description = "Lent", body = Envelope<LoanView>),
+    (status = 404, description = "No such book or user", body = ErrorEnvelope),
+    (status = 409, description = "No copy free, the user's limit reached, or already borrowed", body = ErrorEnvelope),
+))]
 #[post("/loans", data = "<body>")]
-async fn borrow(
+pub(crate) async fn borrow(
     auth: AuthUser,
     db: &State<Db>,
     config: &State<Config>,
@@ -46,8 +53,17 @@ async fn borrow(
 }
 
 /// Members see their own loans (naming another `user_id` is a 403); staff see everyone's.
+#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), params(
+    ("user_id" = Option<i64>, Query, minimum = 1, description = "Members may name only themselves"),
+    ("book_id" = Option<i64>, Query, minimum = 1),
+    ("status" = Option<LoanStatus>, Query),
+    ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+    ("per_page" = Option<u32>, Query, minimum = 1, maximum = 100),
+), responses(
+    (status = 200, description = "One page of loans, newest first", body = ListEnvelope<LoanView>),
+))]
 #[get("/loans")]
-async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> Reply {
+pub(crate) async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> Reply {
     let page = paging::parse(query.get("page")?, query.get("per_page")?)?;
     let mut filter = loan_filter(
         query.get("user_id")?,
@@ -67,8 +83,12 @@ async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> Reply {
     Ok(Success::list("GET LOANS", views, paging::meta(page, total)))
 }
 
+/// One loan: its borrower or staff.
+#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), responses(
+    (status = 200, description = "The loan", body = Envelope<LoanView>),
+))]
 #[get("/loans/<id>")]
-async fn by_id(id: i64, auth: AuthUser, db: &State<Db>) -> Reply {
+pub(crate) async fn by_id(id: i64, auth: AuthUser, db: &State<Db>) -> Reply {
     let found = db
         .run(move |conn| loan::find(conn, id))
         .await?
@@ -77,8 +97,18 @@ async fn by_id(id: i64, auth: AuthUser, db: &State<Db>) -> Reply {
     Ok(Success::ok("GET LOAN", LoanView::new(&found, now())))
 }
 
+/// Takes the copy back; it goes to the first waiting hold, if any.
+#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), responses(
+    (status = 200, description = "Returned", body = Envelope<LoanView>),
+    (status = 409, description = "Already returned", body = ErrorEnvelope),
+))]
 #[post("/loans/<id>/return")]
-async fn return_loan(id: i64, auth: AuthUser, db: &State<Db>, config: &State<Config>) -> Reply {
+pub(crate) async fn return_loan(
+    id: i64,
+    auth: AuthUser,
+    db: &State<Db>,
+    config: &State<Config>,
+) -> Reply {
     let actor = Actor::of(&auth.0);
     let policy = Policy::from_config(config);
     let at = now();
@@ -88,8 +118,18 @@ async fn return_loan(id: i64, auth: AuthUser, db: &State<Db>, config: &State<Con
     Ok(Success::ok("RETURN BOOK", LoanView::new(&returned, at)))
 }
 
+/// Extends the due date by one loan period.
+#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), responses(
+    (status = 200, description = "Renewed, with the new `due_at`", body = Envelope<LoanView>),
+    (status = 409, description = "Renewals used up, overdue, returned, or others are waiting", body = ErrorEnvelope),
+))]
 #[post("/loans/<id>/renew")]
-async fn renew(id: i64, auth: AuthUser, db: &State<Db>, config: &State<Config>) -> Reply {
+pub(crate) async fn renew(
+    id: i64,
+    auth: AuthUser,
+    db: &State<Db>,
+    config: &State<Config>,
+) -> Reply {
     let actor = Actor::of(&auth.0);
     let policy = Policy::from_config(config);
     let at = now();

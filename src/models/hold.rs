@@ -10,7 +10,7 @@ use crate::error::{ApiResult, AppError};
 
 /// `waiting` → `ready` (a copy is set aside) → `fulfilled` (borrowed); a hold may also end
 /// `cancelled` by its holder or a librarian, or `expired` when a ready copy is not picked up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum HoldStatus {
     Waiting,

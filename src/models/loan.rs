@@ -9,7 +9,7 @@ use crate::error::{ApiResult, AppError};
 
 /// A loan's state is not stored: it follows from `returned_at`, `due_at` and the clock,
 /// so it can never disagree with them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LoanStatus {
     Active,

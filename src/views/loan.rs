@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::models::hold::{Hold, HoldFilter, HoldStatus};
 use crate::models::loan::{Loan, LoanFilter, LoanStatus};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LoanView {
     pub id: i64,
     pub book_id: i64,
@@ -37,7 +37,7 @@ impl LoanView {
 
 /// A hold; `position` is explained on `models::hold::Hold`: 1-based in the queue while
 /// waiting, 0 when ready, null once closed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HoldView {
     pub id: i64,
     pub book_id: i64,
@@ -63,12 +63,15 @@ impl HoldView {
 }
 
 /// POST /loans.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BorrowRequest {
     #[serde(default, deserialize_with = "lenient_i64")]
+    #[schema(required = true, nullable = false, minimum = 1)]
     pub book_id: Option<i64>,
+    /// Staff only: lend to this user instead of oneself.
     #[serde(default, deserialize_with = "lenient_i64")]
+    #[schema(nullable = false, minimum = 1)]
     pub user_id: Option<i64>,
 }
 
