@@ -9,7 +9,6 @@ use rocket::data::{ByteUnit, Data, FromData, Outcome};
 use rocket::http::{ContentType, Status};
 use rocket::request::Request;
 use serde::de::{self, DeserializeOwned, Deserializer};
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::{AppError, FieldErrors};
@@ -294,30 +293,67 @@ impl Problems {
     }
 }
 
-/// A number sent as a JSON number or as text (forms carry only text). Empty text is
-/// "not given".
+/// A whole number sent as a JSON number (`7`, or `7.0`, which JSON Schema also calls an
+/// integer) or as text (forms carry only text). Empty text is "not given".
 pub fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum NumberOrText {
-        Number(i64),
-        Text(String),
+    struct WholeNumber;
+
+    impl<'de> de::Visitor<'de> for WholeNumber {
+        type Value = Option<i64>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+
+        fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+            Ok(Some(n))
+        }
+
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+            i64::try_from(n)
+                .map(Some)
+                .map_err(|_| E::custom("is too large"))
+        }
+
+        fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
+            // i64::MAX as f64 rounds up to 2^63, which does not fit: hence the strict `<`.
+            if n.fract() == 0.0 && n >= i64::MIN as f64 && n < i64::MAX as f64 {
+                Ok(Some(n as i64))
+            } else {
+                Err(E::custom("must be a whole number"))
+            }
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            text.parse()
+                .map(Some)
+                .map_err(|_| E::custom("must be a whole number"))
+        }
     }
-    match Option::<NumberOrText>::deserialize(deserializer)? {
-        None => Ok(None),
-        Some(NumberOrText::Number(n)) => Ok(Some(n)),
-        Some(NumberOrText::Text(text)) if text.trim().is_empty() => Ok(None),
-        Some(NumberOrText::Text(text)) => text
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| de::Error::custom("must be a whole number")),
-    }
+
+    deserializer.deserialize_option(WholeNumber)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
     struct Sample {

@@ -47,8 +47,8 @@ impl UserView {
 pub struct RegisterRequest {
     #[schema(required = true, nullable = false, format = Email, max_length = 254)]
     pub email: Option<String>,
-    /// 8 to 72 bytes.
-    #[schema(required = true, nullable = false, min_length = 8, max_length = 72)]
+    /// 8 to 72 bytes of UTF-8 (bcrypt's limit; a longer password is refused, never cut).
+    #[schema(required = true, nullable = false, min_length = 8, max_length = 72, format = Password)]
     pub password: Option<String>,
     #[schema(
         required = true,
@@ -93,7 +93,8 @@ pub struct LoginRequest {
     /// Accepted in place of `email`.
     #[schema(nullable = false, max_length = 254)]
     pub username: Option<String>,
-    #[schema(required = true, nullable = false, min_length = 1, max_length = 72)]
+    /// At most 72 bytes of UTF-8.
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 72, format = Password)]
     pub password: Option<String>,
 }
 
@@ -227,7 +228,8 @@ pub struct ResetRequest {
     /// The token from the reset mail.
     #[schema(required = true, nullable = false, min_length = 1, max_length = 256)]
     pub token: Option<String>,
-    #[schema(required = true, nullable = false, min_length = 8, max_length = 72)]
+    /// 8 to 72 bytes of UTF-8 (bcrypt's limit; a longer password is refused, never cut).
+    #[schema(required = true, nullable = false, min_length = 8, max_length = 72, format = Password)]
     pub password: Option<String>,
 }
 
