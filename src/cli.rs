@@ -1,4 +1,6 @@
-//! The command line: `serve` (the default), `migrate`, `create-admin`.
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `import`, `export`.
+
+mod catalogue;
 
 use std::io::{BufRead, IsTerminal};
 use std::net::IpAddr;
@@ -62,6 +64,10 @@ pub enum Command {
         #[arg(long)]
         username: String,
     },
+    /// Import books from a CSV file: this server's export, a Goodreads or a Libib export.
+    Import { file: PathBuf },
+    /// Export the catalogue to a CSV file.
+    Export { file: PathBuf },
 }
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
@@ -105,6 +111,8 @@ impl Cli {
             Some(Command::CreateAdmin { email, username }) => {
                 create_admin(&settings, &email, &username)
             }
+            Some(Command::Import { file }) => catalogue::import(&settings, &file),
+            Some(Command::Export { file }) => catalogue::export(&settings, &file),
         }
     }
 }

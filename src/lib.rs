@@ -11,6 +11,7 @@ pub mod error;
 pub mod mail;
 pub mod media;
 pub mod models;
+pub mod services;
 pub mod views;
 
 pub use app::build;
