@@ -251,6 +251,9 @@ fn export_round_trips_through_import() {
                "publisher": "Ace", "published_year": 1965, "language": "en",
                "description": "Sand, \"spice\"\nand worms.", "tags": ["sf", "classic"], "copies": 3}),
         json!({"title": "Émile, ou De l'éducation", "author": "Rousseau", "copies": 0}),
+        json!({"title": "=HYPERLINK(\"http://evil.example\")", "author": "@Mallory",
+               "publisher": "+Press", "tags": ["-x"]}),
+        json!({"title": "'Salem's Lot", "author": "Stephen King"}),
     ] {
         app.post("/books", Some(&librarian), body).expect(201);
     }
@@ -266,6 +269,12 @@ fn export_round_trips_through_import() {
         "id,title,author,isbn,publisher,published_year,language,description,tags,copies,available,cover_file,created_at,modified_at\n"
     ));
     assert!(text.contains("\"sf, classic\""));
+    // No cell may start a spreadsheet formula.
+    assert!(
+        text.contains(",\"'=HYPERLINK(\"\"http://evil.example\"\")\",'@Mallory,"),
+        "{text}"
+    );
+    assert!(text.contains(",'+Press,"), "{text}");
 
     let fresh = TestApp::new();
     let (_, admin) = fresh.admin();
@@ -275,7 +284,7 @@ fn export_round_trips_through_import() {
         .clone();
     assert_eq!(
         result,
-        json!({"created": 2, "updated": 0, "skipped": 0, "errors": []})
+        json!({"created": 4, "updated": 0, "skipped": 0, "errors": []})
     );
     let strip = |books: Vec<Value>| -> Vec<Value> {
         books
@@ -295,5 +304,5 @@ fn export_round_trips_through_import() {
         .result()
         .clone();
     assert_eq!(again["updated"], 1);
-    assert_eq!(again["created"], 1);
+    assert_eq!(again["created"], 3);
 }

@@ -34,12 +34,31 @@ fn csv_error(e: csv::Error) -> AppError {
     AppError::Internal(format!("writing CSV: {e}"))
 }
 
+/// Spreadsheets run a cell that starts with one of these as a formula; a book title must
+/// never do that on a librarian's machine.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Text for a cell: a leading apostrophe (which spreadsheets hide) defuses a formula. An
+/// apostrophe that was already there is doubled, so `unguard_text` restores every value.
+pub fn guard_text(text: &str) -> String {
+    if text.starts_with(FORMULA_STARTS) || text.starts_with('\'') {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The inverse of `guard_text`, for cells read back from our own export.
+pub fn unguard_text(cell: &str) -> &str {
+    cell.strip_prefix('\'').unwrap_or(cell)
+}
+
 fn record(book: &Book) -> [String; 14] {
-    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let text = |value: &Option<String>| guard_text(value.as_deref().unwrap_or_default());
     [
         book.id.to_string(),
-        book.title.clone(),
-        book.author.clone(),
+        guard_text(&book.title),
+        guard_text(&book.author),
         text(&book.isbn),
         text(&book.publisher),
         book.published_year
@@ -47,7 +66,7 @@ fn record(book: &Book) -> [String; 14] {
             .unwrap_or_default(),
         text(&book.language),
         text(&book.description),
-        book.tags.join(TAG_SEPARATOR),
+        guard_text(&book.tags.join(TAG_SEPARATOR)),
         book.copies.to_string(),
         book.available.to_string(),
         text(&book.cover_file),
@@ -68,4 +87,28 @@ pub fn export<W: Write>(conn: &Connection, out: W, progress: &mut dyn FnMut()) -
     writer
         .into_inner()
         .map_err(|e| AppError::Internal(format!("writing CSV: {}", e.error())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused_and_restored() {
+        for text in [
+            "=1+1",
+            "+x",
+            "-800 BC",
+            "@SUM(A1)",
+            "'Salem's Lot",
+            "''",
+            "Dune",
+            "",
+        ] {
+            let guarded = guard_text(text);
+            assert!(!guarded.starts_with(FORMULA_STARTS), "{guarded}");
+            assert_eq!(unguard_text(&guarded), text);
+        }
+        assert_eq!(guard_text("Dune"), "Dune");
+    }
 }

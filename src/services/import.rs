@@ -144,6 +144,8 @@ struct Layout {
     copies: Option<usize>,
     /// Goodreads writes 0 owned copies for every book nobody counted: 0 means "not given".
     zero_copies_unknown: bool,
+    /// Our export defuses spreadsheet formulas with a leading apostrophe (see csv_format).
+    formula_guarded: bool,
 }
 
 impl Layout {
@@ -163,6 +165,7 @@ impl Layout {
                 tags: at("tags"),
                 copies: at("copies"),
                 zero_copies_unknown: false,
+                formula_guarded: true,
             },
             Format::Goodreads => Layout {
                 title: at("Title"),
@@ -176,6 +179,7 @@ impl Layout {
                 tags: at("Bookshelves"),
                 copies: at("Owned Copies"),
                 zero_copies_unknown: true,
+                formula_guarded: false,
             },
             Format::Libib => Layout {
                 title: at("title"),
@@ -189,6 +193,7 @@ impl Layout {
                 tags: at("tags"),
                 copies: at("copies"),
                 zero_copies_unknown: false,
+                formula_guarded: false,
             },
         }
     }
@@ -281,10 +286,18 @@ fn read_row(
     layout: &Layout,
     row: &csv::StringRecord,
 ) -> Result<(Incoming, Option<String>), String> {
-    let cell = |at: Option<usize>| at.and_then(|i| row.get(i)).unwrap_or("");
+    let get = |i: usize| {
+        let raw = row.get(i).unwrap_or("");
+        if layout.formula_guarded {
+            csv_format::unguard_text(raw)
+        } else {
+            raw
+        }
+    };
+    let cell = |at: Option<usize>| at.map(get).unwrap_or("");
     let first = |ats: &[usize]| {
         ats.iter()
-            .map(|i| row.get(*i).unwrap_or("").trim())
+            .map(|i| get(*i).trim())
             .find(|c| !c.is_empty())
             .unwrap_or("")
     };
@@ -332,7 +345,7 @@ fn read_row(
     } else {
         Some(leading_year(year_cell)?)
     };
-    let tags = match layout.tags.map(|i| row.get(i).unwrap_or("")) {
+    let tags = match layout.tags.map(get) {
         Some(text) if !text.trim().is_empty() => {
             Some(book::tags_from_text(text).map_err(|e| format!("tags {e}"))?)
         }
