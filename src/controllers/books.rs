@@ -11,11 +11,11 @@ use crate::db::Db;
 use crate::domain::Isbn13;
 use crate::error::{ApiResult, AppError};
 use crate::media::{Kind, MediaStore};
-use crate::models::book::{self, Book, Search, SearchText, SortKey};
+use crate::models::book::{self, Book};
 use crate::services::{csv_format, import};
-use crate::views::book::{BookPatch, BookRequest, BookView};
+use crate::views::book::{BookPatch, BookQuery, BookRequest, BookView};
 use crate::views::envelope::{Reply, Success};
-use crate::views::input::{Fields, Multipart, Problems};
+use crate::views::input::{Fields, Multipart};
 use crate::views::paging;
 
 pub fn routes() -> Vec<Route> {
@@ -31,9 +31,6 @@ pub fn routes() -> Vec<Route> {
         import_csv,
     ]
 }
-
-/// Longest search text; far more than anyone types, short enough to keep queries cheap.
-const MAX_QUERY: usize = 500;
 
 async fn load(db: &Db, id: i64) -> ApiResult<Book> {
     db.run(move |conn| book::find(conn, id))
@@ -53,92 +50,9 @@ async fn create(_staff: Librarian, db: &State<Db>, body: Fields<BookRequest>) ->
     Ok(Success::created("CREATE BOOK", BookView::from(book)))
 }
 
-fn bounded_filter(problems: &mut Problems, field: &str, raw: Option<String>) -> Option<String> {
-    let value = raw
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())?;
-    if value.chars().count() > 500 {
-        problems.note(field, "must be at most 500 characters");
-        return None;
-    }
-    Some(value)
-}
-
-#[allow(clippy::too_many_arguments)]
-#[get("/books?<q>&<author>&<tag>&<available>&<sort>&<order>&<page>&<per_page>")]
-async fn list(
-    db: &State<Db>,
-    q: Option<String>,
-    author: Option<String>,
-    tag: Option<String>,
-    available: Option<String>,
-    sort: Option<String>,
-    order: Option<String>,
-    page: Option<String>,
-    per_page: Option<String>,
-) -> Reply {
-    let mut problems = Problems::default();
-    let page = match paging::parse(page.as_deref(), per_page.as_deref()) {
-        Ok(page) => Some(page),
-        Err(AppError::Invalid(errors)) => {
-            for (field, problem) in errors {
-                problems.note(&field, problem);
-            }
-            None
-        }
-        Err(e) => return Err(e),
-    };
-    let text = match q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        Some(q) if q.chars().count() > MAX_QUERY => {
-            problems.note("q", format!("must be at most {MAX_QUERY} characters"));
-            None
-        }
-        Some(q) => Some(SearchText::from_query(q)),
-        None => None,
-    };
-    let author = bounded_filter(&mut problems, "author", author);
-    let tag = bounded_filter(&mut problems, "tag", tag);
-    let available_only = match available.as_deref().map(str::trim) {
-        None | Some("") | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            problems.note("available", "must be true or false");
-            false
-        }
-    };
-    let sort = match sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(raw) => {
-            let key = SortKey::parse(raw);
-            if key.is_none() {
-                problems.note(
-                    "sort",
-                    "must be one of title, author, published_year, created_at",
-                );
-            }
-            key
-        }
-    };
-    let descending = match order.as_deref().map(str::trim) {
-        None | Some("") | Some("asc") => false,
-        Some("desc") => true,
-        Some(_) => {
-            problems.note("order", "must be asc or desc");
-            false
-        }
-    };
-    let page = match page {
-        Some(page) if problems.is_empty() => page,
-        _ => return Err(problems.into_error()),
-    };
-    let search = Search {
-        text,
-        author,
-        tag,
-        available_only,
-        sort,
-        descending,
-    };
+#[get("/books?<query..>")]
+async fn list(db: &State<Db>, query: BookQuery) -> Reply {
+    let (search, page) = query.validate()?;
     let (books, total) = db.run(move |conn| book::list(conn, &search, page)).await?;
     let views: Vec<BookView> = books.into_iter().map(BookView::from).collect();
     Ok(Success::list("GET BOOKS", views, paging::meta(page, total)))

@@ -7,7 +7,9 @@ use super::input::{lenient_i64, Problems};
 use super::HttpDate;
 use crate::domain::book::{self, BookData};
 use crate::error::AppError;
-use crate::models::book::Book;
+use crate::models::book::{Book, Search, SearchText, SortKey};
+use crate::models::Page;
+use crate::views::paging;
 
 #[derive(Debug, Serialize)]
 pub struct BookView {
@@ -235,6 +237,102 @@ impl BookPatch {
             Ok(current)
         } else {
             Err(problems.into_error())
+        }
+    }
+}
+
+/// GET /books query parameters, as sent.
+#[derive(Debug, Default, rocket::FromForm)]
+pub struct BookQuery {
+    pub q: Option<String>,
+    pub author: Option<String>,
+    pub tag: Option<String>,
+    pub available: Option<String>,
+    pub sort: Option<String>,
+    pub order: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+/// Longest search text or filter; far more than anyone types, short enough to keep
+/// queries cheap.
+const MAX_QUERY: usize = 500;
+
+fn filter_text(problems: &mut Problems, field: &str, raw: Option<String>) -> Option<String> {
+    let value = raw
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())?;
+    if value.chars().count() > MAX_QUERY {
+        problems.note(field, format!("must be at most {MAX_QUERY} characters"));
+        return None;
+    }
+    Some(value)
+}
+
+impl BookQuery {
+    /// The search and page asked for; every bad parameter is named at once.
+    pub fn validate(self) -> Result<(Search, Page), AppError> {
+        let mut problems = Problems::default();
+        let page = match paging::parse(self.page.as_deref(), self.per_page.as_deref()) {
+            Ok(page) => Some(page),
+            Err(AppError::Invalid(errors)) => {
+                for (field, problem) in errors {
+                    problems.note(&field, problem);
+                }
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let text = filter_text(&mut problems, "q", self.q).map(|q| SearchText::from_query(&q));
+        let author = filter_text(&mut problems, "author", self.author);
+        let tag = filter_text(&mut problems, "tag", self.tag);
+        let available_only = match self.available.as_deref().map(str::trim) {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(_) => {
+                problems.note("available", "must be true or false");
+                false
+            }
+        };
+        let sort = match self
+            .sort
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(raw) => {
+                let key = SortKey::parse(raw);
+                if key.is_none() {
+                    problems.note(
+                        "sort",
+                        "must be one of title, author, published_year, created_at",
+                    );
+                }
+                key
+            }
+        };
+        let descending = match self.order.as_deref().map(str::trim) {
+            None | Some("") | Some("asc") => false,
+            Some("desc") => true,
+            Some(_) => {
+                problems.note("order", "must be asc or desc");
+                false
+            }
+        };
+        match page {
+            Some(page) if problems.is_empty() => Ok((
+                Search {
+                    text,
+                    author,
+                    tag,
+                    available_only,
+                    sort,
+                    descending,
+                },
+                page,
+            )),
+            _ => Err(problems.into_error()),
         }
     }
 }
