@@ -742,3 +742,57 @@ fn covers_go_through_the_picture_pipeline() {
     assert!((400..500).contains(&escape.status), "{}", escape.status);
     app.get("/images/cover/default.jpg", None).expect(404);
 }
+
+#[test]
+fn the_available_filter_agrees_with_the_available_field() {
+    let (app, librarian, _) = staffed();
+    let member = member_id(&app);
+    let mut ids = Vec::new();
+    for (title, copies) in [
+        ("Free", 1),
+        ("None owned", 0),
+        ("Waited for", 1),
+        ("Ready for someone", 1),
+        ("Lapsed hold", 1),
+        ("One of two out", 2),
+        ("All out", 1),
+    ] {
+        let book = add(
+            &app,
+            &librarian,
+            json!({"title": title, "author": "A", "copies": copies}),
+        );
+        ids.push(book["id"].as_i64().unwrap());
+    }
+    let conn = app.sql();
+    let hold = |id: i64, status: &str, ready_until: &str| {
+        conn.execute(
+            &format!(
+                "INSERT INTO holds (book_id, user_id, created_at, status, ready_until)
+                 VALUES (?1, ?2, 0, '{status}', {ready_until})"
+            ),
+            [id, member],
+        )
+        .unwrap();
+    };
+    hold(ids[2], "waiting", "NULL");
+    hold(ids[3], "ready", "unixepoch() + 3600");
+    hold(ids[4], "ready", "unixepoch() - 3600");
+    lend(&app, ids[5], member);
+    lend(&app, ids[6], member);
+    let on_shelf = app
+        .get("/books?available=true&sort=title", None)
+        .expect(200);
+    assert_eq!(titles(&on_shelf), ["Free", "Lapsed hold", "One of two out"]);
+    assert_eq!(on_shelf.body["meta"]["total"], 3);
+    let all = app.get("/books?sort=title", None).expect(200);
+    let with_copies: Vec<String> = all
+        .result()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["available"].as_i64().unwrap() > 0)
+        .map(|b| b["title"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(with_copies, titles(&on_shelf));
+}

@@ -37,6 +37,17 @@ const AVAILABLE: &str = "MAX(0, b.copies
     - (SELECT COUNT(*) FROM holds h WHERE h.book_id = b.id
          AND (h.status = 'waiting' OR (h.status = 'ready' AND h.ready_until > unixepoch()))))";
 
+/// "available > 0", cheaply: a book with no open loan and no open hold has all its copies
+/// free, so the full count runs only for the few books in that set (built once per query).
+static IS_AVAILABLE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "(b.copies > 0 AND (b.id NOT IN (
+             SELECT book_id FROM loans WHERE returned_at IS NULL
+             UNION ALL SELECT book_id FROM holds WHERE status IN ('waiting', 'ready'))
+           OR {AVAILABLE} > 0))"
+    )
+});
+
 static COLUMNS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "b.id, b.title, b.author, b.isbn, b.publisher, b.published_year, b.language,
@@ -315,7 +326,7 @@ pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<(Vec<Bo
         values.push(Value::Text(tag.clone()));
     }
     if search.available_only {
-        conditions.push(format!("{AVAILABLE} > 0"));
+        conditions.push(IS_AVAILABLE.clone());
     }
     let filter = if conditions.is_empty() {
         String::new()
