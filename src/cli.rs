@@ -1,4 +1,6 @@
-//! The command line: `serve` (the default), `migrate`, `create-admin`.
+//! The command line: `serve` (the default), `migrate`, `create-admin`, `import`, `export`.
+
+mod catalogue;
 
 use std::io::{BufRead, IsTerminal};
 use std::net::IpAddr;
@@ -65,6 +67,10 @@ pub enum Command {
         #[arg(long)]
         username: String,
     },
+    /// Import books from a CSV file: this server's export, a Goodreads or a Libib export.
+    Import { file: PathBuf },
+    /// Export the catalogue to a CSV file.
+    Export { file: PathBuf },
 }
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
@@ -109,6 +115,8 @@ impl Cli {
                 create_admin(&settings, &email, &username)
             }
             Some(Command::Backup { path }) => backup(&settings, &path),
+            Some(Command::Import { file }) => catalogue::import(&settings, &file),
+            Some(Command::Export { file }) => catalogue::export(&settings, &file),
         }
     }
 }

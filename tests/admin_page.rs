@@ -691,7 +691,7 @@ fn reset_token_from_outbox(outbox: &Path) -> String {
 /// Books and circulation, through the page. Enable once the books and loans endpoints are
 /// merged into this branch.
 #[test]
-#[ignore = "needs the books and loans endpoints"]
+
 fn librarian_adds_finds_lends_and_takes_back_a_book() {
     let server = Server::start();
     server.register("admin");

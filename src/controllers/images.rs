@@ -23,7 +23,7 @@ pub struct Picture {
 }
 
 pub fn routes() -> Vec<Route> {
-    routes![profile]
+    routes![profile, cover]
 }
 
 async fn stored(media: &MediaStore, kind: Kind, name: &str) -> ApiResult<Picture> {
@@ -55,4 +55,9 @@ pub(crate) async fn profile(name: &str, media: &State<Arc<MediaStore>>) -> ApiRe
         });
     }
     stored(media, Kind::Profile, name).await
+}
+
+#[get("/images/cover/<name>")]
+async fn cover(name: &str, media: &State<Arc<MediaStore>>) -> ApiResult<Picture> {
+    stored(media, Kind::Cover, name).await
 }

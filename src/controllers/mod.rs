@@ -1,6 +1,7 @@
 //! C: thin route handlers, one file per resource.
 
 pub mod admin;
+pub mod books;
 pub mod health;
 pub mod holds;
 pub mod images;
@@ -10,6 +11,7 @@ pub mod users;
 pub fn routes() -> Vec<rocket::Route> {
     [
         admin::routes(),
+        books::routes(),
         health::routes(),
         images::routes(),
         users::routes(),

@@ -1,6 +1,9 @@
 //! Input rules as types: a value of one of these has passed its rule, and the constructor
 //! is the only place that rule is written.
 
+pub mod book;
+mod isbn;
 mod user;
 
+pub use isbn::Isbn13;
 pub use user::{Email, Password, Role, Username};

@@ -1,6 +1,7 @@
 //! M: plain structs and every SQL statement. Functions are synchronous and take a
 //! connection or transaction, so callers choose the transaction and the thread.
 
+pub mod book;
 pub mod hold;
 pub mod loan;
 pub mod password_reset;

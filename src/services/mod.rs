@@ -1,3 +1,6 @@
-//! Work that spans several models inside one transaction.
+//! Work that spans several models inside one transaction, shared by the HTTP API and
+//! the command line.
 
+pub mod csv_format;
+pub mod import;
 pub mod lending;

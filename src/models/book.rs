@@ -1,0 +1,392 @@
+//! The books table, with its tag rows and full-text index (both kept in step by triggers).
+
+use std::sync::LazyLock;
+
+use rusqlite::types::{Type, Value};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+
+use super::{now, Page};
+use crate::db::unique_violation;
+use crate::domain::book::BookData;
+use crate::domain::Isbn13;
+use crate::error::{ApiResult, AppError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Book {
+    pub id: i64,
+    pub title: String,
+    pub author: String,
+    pub isbn: Option<String>,
+    pub publisher: Option<String>,
+    pub published_year: Option<i64>,
+    pub language: Option<String>,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub copies: i64,
+    pub available: i64,
+    pub cover_file: Option<String>,
+    pub created_at: i64,
+    pub modified_at: i64,
+}
+
+/// Copies on the shelf for anyone: every copy, less those out on loan, less those a ready
+/// hold keeps for its holder, less one for each reader still waiting. The lending code
+/// decides with the same rule, so what a listing says is what a borrower meets.
+const AVAILABLE: &str = "MAX(0, b.copies
+    - (SELECT COUNT(*) FROM loans l WHERE l.book_id = b.id AND l.returned_at IS NULL)
+    - (SELECT COUNT(*) FROM holds h WHERE h.book_id = b.id
+         AND (h.status = 'waiting' OR (h.status = 'ready' AND h.ready_until > unixepoch()))))";
+
+/// "available > 0", cheaply: a book with no open loan and no open hold has all its copies
+/// free, so the full count runs only for the few books in that set (built once per query).
+static IS_AVAILABLE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "(b.copies > 0 AND (b.id NOT IN (
+             SELECT book_id FROM loans WHERE returned_at IS NULL
+             UNION ALL SELECT book_id FROM holds WHERE status IN ('waiting', 'ready'))
+           OR {AVAILABLE} > 0))"
+    )
+});
+
+static COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "b.id, b.title, b.author, b.isbn, b.publisher, b.published_year, b.language,
+         b.description, b.tags, b.copies, {AVAILABLE}, b.cover_file, b.created_at, b.modified_at"
+    )
+});
+
+impl Book {
+    fn from_row(row: &Row) -> rusqlite::Result<Book> {
+        let tags: String = row.get(8)?;
+        let tags = serde_json::from_str(&tags)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(8, Type::Text, Box::new(e)))?;
+        Ok(Book {
+            id: row.get(0)?,
+            title: row.get(1)?,
+            author: row.get(2)?,
+            isbn: row.get(3)?,
+            publisher: row.get(4)?,
+            published_year: row.get(5)?,
+            language: row.get(6)?,
+            description: row.get(7)?,
+            tags,
+            copies: row.get(9)?,
+            available: row.get(10)?,
+            cover_file: row.get(11)?,
+            created_at: row.get(12)?,
+            modified_at: row.get(13)?,
+        })
+    }
+
+    /// The book's fields as input, to be changed and written back.
+    pub fn data(&self) -> ApiResult<BookData> {
+        let isbn = match &self.isbn {
+            Some(isbn) => Some(
+                Isbn13::parse(isbn)
+                    .map_err(|e| AppError::Internal(format!("stored isbn {isbn} {e}")))?,
+            ),
+            None => None,
+        };
+        Ok(BookData {
+            title: self.title.clone(),
+            author: self.author.clone(),
+            isbn,
+            publisher: self.publisher.clone(),
+            published_year: self.published_year,
+            language: self.language.clone(),
+            description: self.description.clone(),
+            tags: self.tags.clone(),
+            copies: self.copies,
+        })
+    }
+}
+
+fn tags_json(tags: &[String]) -> ApiResult<String> {
+    serde_json::to_string(tags).map_err(|e| AppError::Internal(format!("tags: {e}")))
+}
+
+const DUPLICATE_ISBN: &str = "is already in the catalogue";
+
+/// Inserts a book and returns its id.
+pub fn insert(conn: &Connection, data: &BookData) -> ApiResult<i64> {
+    let at = now();
+    conn.prepare_cached(
+        "INSERT INTO books (title, author, isbn, publisher, published_year, language,
+                            description, tags, copies, created_at, modified_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+    )?
+    .execute(params![
+        data.title,
+        data.author,
+        data.isbn.as_ref().map(Isbn13::as_str),
+        data.publisher,
+        data.published_year,
+        data.language,
+        data.description,
+        tags_json(&data.tags)?,
+        data.copies,
+        at,
+    ])
+    .map_err(|e| unique_violation(e, "isbn", DUPLICATE_ISBN))?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Replaces every client-settable field of book `id`.
+pub fn update(conn: &Connection, id: i64, data: &BookData) -> ApiResult<()> {
+    conn.prepare_cached(
+        "UPDATE books SET title = ?2, author = ?3, isbn = ?4, publisher = ?5,
+                published_year = ?6, language = ?7, description = ?8, tags = ?9, copies = ?10,
+                modified_at = ?11
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        data.title,
+        data.author,
+        data.isbn.as_ref().map(Isbn13::as_str),
+        data.publisher,
+        data.published_year,
+        data.language,
+        data.description,
+        tags_json(&data.tags)?,
+        data.copies,
+        now(),
+    ])
+    .map_err(|e| unique_violation(e, "isbn", DUPLICATE_ISBN))?;
+    Ok(())
+}
+
+fn find_where(
+    conn: &Connection,
+    condition: &str,
+    value: &dyn rusqlite::ToSql,
+) -> ApiResult<Option<Book>> {
+    let sql = format!("SELECT {} FROM books b WHERE {condition}", *COLUMNS);
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([value], Book::from_row)
+        .optional()?)
+}
+
+pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Book>> {
+    find_where(conn, "b.id = ?1", &id)
+}
+
+pub fn find_by_isbn(conn: &Connection, isbn: &Isbn13) -> ApiResult<Option<Book>> {
+    find_where(conn, "b.isbn = ?1", &isbn.as_str())
+}
+
+/// Copies of book `id` out on loan now.
+pub fn active_loans(conn: &Connection, id: i64) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM loans WHERE book_id = ?1 AND returned_at IS NULL")?
+        .query_row([id], |r| r.get(0))?)
+}
+
+/// Deletes the book (its loan history and holds go with it by cascade).
+pub fn delete(conn: &Connection, id: i64) -> ApiResult<bool> {
+    Ok(conn.execute("DELETE FROM books WHERE id = ?1", [id])? > 0)
+}
+
+/// Points the book at a new cover; returns None for an unknown book, else the cover
+/// file it replaces (if any).
+pub fn set_cover(
+    conn: &Connection,
+    id: i64,
+    cover_file: &str,
+) -> ApiResult<Option<Option<String>>> {
+    let Some(book) = find(conn, id)? else {
+        return Ok(None);
+    };
+    conn.execute(
+        "UPDATE books SET cover_file = ?2, modified_at = ?3 WHERE id = ?1",
+        params![id, cover_file, now()],
+    )?;
+    Ok(Some(book.cover_file))
+}
+
+pub fn count(conn: &Connection) -> ApiResult<i64> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM books", [], |r| r.get(0))?)
+}
+
+/// Calls `each` with every book, by id, without holding them all in memory.
+pub fn for_each(conn: &Connection, mut each: impl FnMut(&Book) -> ApiResult<()>) -> ApiResult<()> {
+    let sql = format!("SELECT {} FROM books b ORDER BY b.id", *COLUMNS);
+    let mut statement = conn.prepare(&sql)?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        each(&Book::from_row(row)?)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Title,
+    Author,
+    PublishedYear,
+    CreatedAt,
+}
+
+impl SortKey {
+    pub fn parse(raw: &str) -> Option<SortKey> {
+        match raw {
+            "title" => Some(SortKey::Title),
+            "author" => Some(SortKey::Author),
+            "published_year" => Some(SortKey::PublishedYear),
+            "created_at" => Some(SortKey::CreatedAt),
+            _ => None,
+        }
+    }
+
+    /// Each expression matches an index, so a sorted page reads only its own rows.
+    fn column(self) -> &'static str {
+        match self {
+            SortKey::Title => "b.title COLLATE NOCASE",
+            SortKey::Author => "b.author COLLATE NOCASE",
+            SortKey::PublishedYear => "b.published_year",
+            SortKey::CreatedAt => "b.created_at",
+        }
+    }
+}
+
+/// What the search text asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchText {
+    /// An FTS5 MATCH expression built by `match_expression`.
+    Words(String),
+    Isbn(Isbn13),
+    /// Text with no searchable word in it: matches nothing.
+    Nothing,
+}
+
+impl SearchText {
+    pub fn from_query(q: &str) -> SearchText {
+        if let Ok(isbn) = Isbn13::parse(q) {
+            return SearchText::Isbn(isbn);
+        }
+        match match_expression(q) {
+            Some(expression) => SearchText::Words(expression),
+            None => SearchText::Nothing,
+        }
+    }
+}
+
+/// Turns what a person typed into an FTS5 expression that can only mean "all these word
+/// prefixes": each run of letters and digits becomes a quoted string (so FTS5 operators,
+/// column filters and stray quotes in the text are just text) followed by the prefix
+/// marker. None when the text holds no word at all.
+pub fn match_expression(q: &str) -> Option<String> {
+    const MAX_WORDS: usize = 16;
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(MAX_WORDS)
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub text: Option<SearchText>,
+    pub author: Option<String>,
+    pub tag: Option<String>,
+    pub available_only: bool,
+    pub sort: Option<SortKey>,
+    pub descending: bool,
+}
+
+/// One page of the books `search` selects, and how many it selects in all. Without a sort
+/// key, found books come by relevance (bm25, a title match weighing most) and a plain
+/// listing by title.
+pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<(Vec<Book>, i64)> {
+    let mut from = "books b";
+    let mut conditions: Vec<String> = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    match &search.text {
+        None => {}
+        Some(SearchText::Nothing) => return Ok((Vec::new(), 0)),
+        Some(SearchText::Isbn(isbn)) => {
+            conditions.push("b.isbn = ?".into());
+            values.push(Value::Text(isbn.as_str().to_string()));
+        }
+        Some(SearchText::Words(expression)) => {
+            from = "books_fts JOIN books b ON b.id = books_fts.rowid";
+            conditions.push("books_fts MATCH ?".into());
+            values.push(Value::Text(expression.clone()));
+        }
+    }
+    if let Some(author) = &search.author {
+        conditions.push("b.author = ? COLLATE NOCASE".into());
+        values.push(Value::Text(author.clone()));
+    }
+    if let Some(tag) = &search.tag {
+        conditions.push("b.id IN (SELECT book_id FROM book_tags WHERE tag = ?)".into());
+        values.push(Value::Text(tag.clone()));
+    }
+    if search.available_only {
+        conditions.push(IS_AVAILABLE.clone());
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let direction = if search.descending { "DESC" } else { "ASC" };
+    let ranked = matches!(search.text, Some(SearchText::Words(_)));
+    let order = match search.sort {
+        Some(key) => format!("{} {direction}, b.id {direction}", key.column()),
+        None if ranked => {
+            format!("bm25(books_fts, 10.0, 5.0, 1.0, 3.0, 1.0) {direction}, b.id {direction}")
+        }
+        None => format!("b.title COLLATE NOCASE {direction}, b.id {direction}"),
+    };
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM {from} {filter}"))?
+        .query_row(params_from_iter(values.iter()), |r| r.get(0))?;
+    if total == 0 {
+        return Ok((Vec::new(), 0));
+    }
+    let sql = format!(
+        "SELECT {} FROM {from} {filter} ORDER BY {order} LIMIT ? OFFSET ?",
+        *COLUMNS
+    );
+    values.push(Value::Integer(page.limit()));
+    values.push(Value::Integer(page.offset()));
+    let books = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(values.iter()), Book::from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((books, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_is_a_quoted_prefix() {
+        assert_eq!(
+            match_expression("pars tree").as_deref(),
+            Some("\"pars\"* \"tree\"*")
+        );
+        assert_eq!(
+            match_expression("a\"b NEAR(c) title:d -e").as_deref(),
+            Some("\"a\"* \"b\"* \"NEAR\"* \"c\"* \"title\"* \"d\"* \"e\"*")
+        );
+        assert_eq!(match_expression("  \"(*)\" 🦀 "), None);
+    }
+
+    #[test]
+    fn an_isbn_query_is_an_isbn() {
+        assert!(matches!(
+            SearchText::from_query("0-306-40615-2"),
+            SearchText::Isbn(_)
+        ));
+        assert!(matches!(
+            SearchText::from_query("parsing"),
+            SearchText::Words(_)
+        ));
+    }
+}

@@ -1,0 +1,373 @@
+//! The three CSV formats import reads: which columns each has, and how one row becomes
+//! a book's fields.
+
+use crate::domain::book::{self, BookData};
+use crate::domain::Isbn13;
+use crate::services::csv_format;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Project,
+    Goodreads,
+    Libib,
+}
+
+const GOODREADS: &[&str] = &[
+    "Book Id",
+    "Title",
+    "Author",
+    "Author l-f",
+    "Additional Authors",
+    "ISBN",
+    "ISBN13",
+    "My Rating",
+    "Average Rating",
+    "Publisher",
+    "Binding",
+    "Number of Pages",
+    "Year Published",
+    "Original Publication Year",
+    "Date Read",
+    "Date Added",
+    "Bookshelves",
+    "Bookshelves with positions",
+    "Exclusive Shelf",
+    "My Review",
+    "Spoiler",
+    "Private Notes",
+    "Read Count",
+    "Owned Copies",
+];
+
+const LIBIB: &[&str] = &[
+    "title",
+    "creators",
+    "first_name",
+    "last_name",
+    "ean_isbn13",
+    "upc_isbn10",
+    "description",
+    "publisher",
+    "publish_date",
+    "group",
+    "tags",
+    "notes",
+    "price",
+    "length",
+    "number_of_discs",
+    "number_of_players",
+    "age_group",
+    "ensemble",
+    "aspect_ratio",
+    "esrb",
+    "rating",
+    "review",
+    "review_date",
+    "status",
+    "began",
+    "completed",
+    "added",
+    "copies",
+];
+
+impl Format {
+    fn known(self) -> &'static [&'static str] {
+        match self {
+            Format::Project => &csv_format::HEADERS,
+            Format::Goodreads => GOODREADS,
+            Format::Libib => LIBIB,
+        }
+    }
+
+    /// Columns a file must have to be taken for this format.
+    fn required(self) -> &'static [&'static str] {
+        match self {
+            Format::Project => &["title", "author"],
+            Format::Goodreads => &["Title", "Author", "ISBN13"],
+            Format::Libib => &["title", "creators", "ean_isbn13"],
+        }
+    }
+
+    /// The format whose columns these are: all of its required ones, none it does not know.
+    pub fn detect(headers: &[String]) -> Option<Format> {
+        let has = |name: &str| headers.iter().any(|h| h.eq_ignore_ascii_case(name));
+        [Format::Project, Format::Goodreads, Format::Libib]
+            .into_iter()
+            .find(|format| {
+                format.required().iter().all(|name| has(name))
+                    && headers
+                        .iter()
+                        .all(|h| format.known().iter().any(|k| k.eq_ignore_ascii_case(h)))
+            })
+    }
+}
+
+/// Where each field of interest sits in a row of a given format.
+pub(super) struct Layout {
+    title: Option<usize>,
+    /// Tried in order; the first non-blank wins.
+    authors: Vec<usize>,
+    /// Joined with a space when `authors` are all blank (Libib's name columns).
+    name_parts: Vec<usize>,
+    isbns: Vec<usize>,
+    publisher: Option<usize>,
+    years: Vec<usize>,
+    language: Option<usize>,
+    description: Option<usize>,
+    tags: Option<usize>,
+    copies: Option<usize>,
+    /// Goodreads writes 0 owned copies for every book nobody counted: 0 means "not given".
+    zero_copies_unknown: bool,
+    /// Our export defuses spreadsheet formulas with a leading apostrophe (see csv_format).
+    formula_guarded: bool,
+}
+
+impl Layout {
+    pub(super) fn new(format: Format, headers: &[String]) -> Layout {
+        let at = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+        let all = |names: &[&str]| names.iter().filter_map(|n| at(n)).collect::<Vec<_>>();
+        match format {
+            Format::Project => Layout {
+                title: at("title"),
+                authors: all(&["author"]),
+                name_parts: Vec::new(),
+                isbns: all(&["isbn"]),
+                publisher: at("publisher"),
+                years: all(&["published_year"]),
+                language: at("language"),
+                description: at("description"),
+                tags: at("tags"),
+                copies: at("copies"),
+                zero_copies_unknown: false,
+                formula_guarded: true,
+            },
+            Format::Goodreads => Layout {
+                title: at("Title"),
+                authors: all(&["Author"]),
+                name_parts: Vec::new(),
+                isbns: all(&["ISBN13", "ISBN"]),
+                publisher: at("Publisher"),
+                years: all(&["Year Published", "Original Publication Year"]),
+                language: None,
+                description: None,
+                tags: at("Bookshelves"),
+                copies: at("Owned Copies"),
+                zero_copies_unknown: true,
+                formula_guarded: false,
+            },
+            Format::Libib => Layout {
+                title: at("title"),
+                authors: all(&["creators"]),
+                name_parts: all(&["first_name", "last_name"]),
+                isbns: all(&["ean_isbn13", "upc_isbn10"]),
+                publisher: at("publisher"),
+                years: all(&["publish_date"]),
+                language: None,
+                description: at("description"),
+                tags: at("tags"),
+                copies: at("copies"),
+                zero_copies_unknown: false,
+                formula_guarded: false,
+            },
+        }
+    }
+}
+
+/// A row's fields; None is "the row does not say".
+#[derive(Debug, Default)]
+pub(super) struct Incoming {
+    title: String,
+    author: String,
+    pub(super) isbn: Option<Isbn13>,
+    publisher: Option<String>,
+    published_year: Option<i64>,
+    language: Option<String>,
+    description: Option<String>,
+    tags: Option<Vec<String>>,
+    copies: Option<i64>,
+}
+
+impl Incoming {
+    pub(super) fn create(self) -> BookData {
+        BookData {
+            title: self.title,
+            author: self.author,
+            isbn: self.isbn,
+            publisher: self.publisher,
+            published_year: self.published_year,
+            language: self.language,
+            description: self.description,
+            tags: self.tags.unwrap_or_default(),
+            copies: self.copies.unwrap_or(1),
+        }
+    }
+
+    pub(super) fn update(self, mut data: BookData) -> BookData {
+        data.title = self.title;
+        data.author = self.author;
+        data.publisher = self.publisher.or(data.publisher);
+        data.published_year = self.published_year.or(data.published_year);
+        data.language = self.language.or(data.language);
+        data.description = self.description.or(data.description);
+        data.tags = self.tags.unwrap_or(data.tags);
+        data.copies = self.copies.unwrap_or(data.copies);
+        data
+    }
+}
+
+/// Spreadsheet exports guard ISBNs from number formatting as `="0306406152"`.
+fn unguard(cell: &str) -> &str {
+    let cell = cell.trim();
+    match cell.strip_prefix("=\"").and_then(|c| c.strip_suffix('"')) {
+        Some(inner) => inner.trim(),
+        None => cell,
+    }
+}
+
+/// The year at the start of `2005`, `2005-03-01` or `-800`.
+fn leading_year(cell: &str) -> Result<i64, String> {
+    let cell = cell.trim();
+    let (sign, rest) = match cell.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, cell),
+    };
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let year: i64 = digits
+        .parse()
+        .map_err(|_| format!("published year {cell:?} is not a year"))?;
+    book::published_year(sign * year).map_err(|e| format!("published year {e}"))
+}
+
+fn copies_cell(cell: &str, zero_unknown: bool) -> Result<Option<i64>, String> {
+    let cell = cell.trim();
+    if cell.is_empty() {
+        return Ok(None);
+    }
+    let copies: i64 = cell
+        .parse()
+        .map_err(|_| format!("copies {cell:?} is not a whole number"))?;
+    if copies == 0 && zero_unknown {
+        return Ok(None);
+    }
+    book::copies(copies)
+        .map(Some)
+        .map_err(|e| format!("copies {e}"))
+}
+
+/// Reads one row; Err is why it must be skipped, the note a problem worth reporting on a
+/// row that is still imported.
+pub(super) fn read_row(
+    layout: &Layout,
+    row: &csv::StringRecord,
+) -> Result<(Incoming, Option<String>), String> {
+    let get = |i: usize| {
+        let raw = row.get(i).unwrap_or("");
+        if layout.formula_guarded {
+            csv_format::unguard_text(raw)
+        } else {
+            raw
+        }
+    };
+    let cell = |at: Option<usize>| at.map(get).unwrap_or("");
+    let first = |ats: &[usize]| {
+        ats.iter()
+            .map(|i| get(*i).trim())
+            .find(|c| !c.is_empty())
+            .unwrap_or("")
+    };
+    let labelled = |field: &str, result: Result<Option<String>, String>| {
+        result.map_err(|e| format!("{field} {e}"))
+    };
+    let title = book::title(cell(layout.title)).map_err(|e| format!("title {e}"))?;
+    let mut author = first(&layout.authors).to_string();
+    if author.is_empty() {
+        author = layout
+            .name_parts
+            .iter()
+            .map(|i| row.get(*i).unwrap_or("").trim())
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    let author = book::author(&author).map_err(|e| format!("author {e}"))?;
+    let isbn_cells: Vec<&str> = layout
+        .isbns
+        .iter()
+        .map(|i| unguard(row.get(*i).unwrap_or("")))
+        .filter(|c| !c.is_empty())
+        .collect();
+    let mut note = None;
+    let mut isbn = None;
+    for raw in &isbn_cells {
+        match Isbn13::parse(raw) {
+            Ok(valid) => {
+                isbn = Some(valid);
+                break;
+            }
+            Err(e) if note.is_none() => {
+                note = Some(format!("isbn {raw:?} {e}; imported without an ISBN"));
+            }
+            Err(_) => {}
+        }
+    }
+    if isbn.is_some() {
+        note = None;
+    }
+    let year_cell = first(&layout.years);
+    let published_year = if year_cell.is_empty() {
+        None
+    } else {
+        Some(leading_year(year_cell)?)
+    };
+    let tags = match layout.tags.map(get) {
+        Some(text) if !text.trim().is_empty() => {
+            Some(book::tags_from_text(text).map_err(|e| format!("tags {e}"))?)
+        }
+        _ => None,
+    };
+    let incoming = Incoming {
+        title,
+        author,
+        isbn,
+        publisher: labelled("publisher", book::publisher(cell(layout.publisher)))?,
+        published_year,
+        language: labelled("language", book::language(cell(layout.language)))?,
+        description: labelled("description", book::description(cell(layout.description)))?,
+        tags,
+        copies: copies_cell(cell(layout.copies), layout.zero_copies_unknown)?,
+    };
+    Ok((incoming, note))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn formats_are_told_apart_by_their_headers() {
+        assert_eq!(
+            Format::detect(&headers(&csv_format::HEADERS)),
+            Some(Format::Project)
+        );
+        assert_eq!(Format::detect(&headers(GOODREADS)), Some(Format::Goodreads));
+        assert_eq!(Format::detect(&headers(LIBIB)), Some(Format::Libib));
+        assert_eq!(
+            Format::detect(&headers(&["title", "author", "colour"])),
+            None
+        );
+        assert_eq!(Format::detect(&headers(&["name"])), None);
+    }
+
+    #[test]
+    fn guarded_isbns_and_years() {
+        assert_eq!(unguard("=\"0306406152\""), "0306406152");
+        assert_eq!(unguard("=\"\""), "");
+        assert_eq!(leading_year("2005-03-01"), Ok(2005));
+        assert_eq!(leading_year("-800"), Ok(-800));
+        assert!(leading_year("soon").is_err());
+    }
+}
