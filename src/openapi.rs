@@ -13,7 +13,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, RefOr, Response};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::controllers::{admin, health, holds, images, loans, users};
+use crate::controllers::{admin, books, health, holds, images, loans, users};
 use crate::views::envelope::Meta;
 use crate::views::user as user_views;
 
@@ -77,6 +77,15 @@ pub struct Detail {
         users::reset_password,
         users::change_role,
         users::delete_user,
+        books::create,
+        books::list,
+        books::by_id,
+        books::by_isbn,
+        books::change,
+        books::remove,
+        books::change_cover,
+        books::export_csv,
+        books::import_csv,
         loans::borrow,
         loans::list,
         loans::by_id,
@@ -86,6 +95,7 @@ pub struct Detail {
         holds::list,
         holds::cancel,
         images::profile,
+        images::cover,
         admin::index,
         admin::file,
         openapi_json,
@@ -94,6 +104,7 @@ pub struct Detail {
     modifiers(&Conventions),
     tags(
         (name = "users", description = "Accounts, login, profiles and password reset"),
+        (name = "books", description = "The catalogue: search, covers, CSV import and export"),
         (name = "circulation", description = "Loans, returns, renewals and holds"),
         (name = "images", description = "Profile pictures and covers"),
         (name = "service", description = "Health and this document"),

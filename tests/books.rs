@@ -797,3 +797,33 @@ fn the_available_filter_agrees_with_the_available_field() {
         .collect();
     assert_eq!(with_copies, titles(&on_shelf));
 }
+
+#[test]
+fn an_empty_patch_is_refused_and_form_null_means_not_given() {
+    let (app, librarian, _) = staffed();
+    let id = add(&app, &librarian, dune())["id"].as_i64().unwrap();
+    app.patch(&format!("/books/{id}"), Some(&librarian), json!({}))
+        .expect_field_error(400, "body");
+    let form = vec![
+        ("title".to_string(), "Emma".to_string()),
+        ("author".to_string(), "Jane Austen".to_string()),
+        ("copies".to_string(), "null".to_string()),
+    ];
+    let reply = app
+        .send(
+            rocket::http::Method::Post,
+            "/books",
+            Some(&librarian),
+            common::Payload::Form(form),
+        )
+        .expect(201);
+    assert_eq!(
+        reply.result()["copies"],
+        1,
+        "null is 'not given': the default applies"
+    );
+    app.get("/books?sort=&order=&available=", None).expect(200);
+    app.get("/books?available=yes", None)
+        .expect_field_error(400, "available");
+    app.get("/books?q=a&q=b", None).expect_field_error(400, "q");
+}

@@ -12,11 +12,15 @@ use crate::domain::Isbn13;
 use crate::error::{ApiResult, AppError};
 use crate::media::{Kind, MediaStore};
 use crate::models::book::{self, Book};
+use crate::openapi::{Envelope, ErrorEnvelope, ListEnvelope};
+use crate::services::import::ImportReport;
 use crate::services::{csv_format, import};
 use crate::views::book::{BookPatch, BookQuery, BookRequest, BookView};
 use crate::views::envelope::{Reply, Success};
 use crate::views::input::{Fields, Multipart};
 use crate::views::paging;
+use crate::views::query::QueryParams;
+use crate::views::user::{CsvUpload, ImageUpload};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -38,8 +42,13 @@ async fn load(db: &Db, id: i64) -> ApiResult<Book> {
         .ok_or(AppError::NotFound)
 }
 
+/// Adds a book (librarians).
+#[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])), request_body = BookRequest, responses(
+    (status = 201, description = "Added", body = Envelope<BookView>),
+    (status = 409, description = "Another book has this ISBN", body = ErrorEnvelope),
+))]
 #[post("/books", data = "<body>")]
-async fn create(_staff: Librarian, db: &State<Db>, body: Fields<BookRequest>) -> Reply {
+pub(crate) async fn create(_staff: Librarian, db: &State<Db>, body: Fields<BookRequest>) -> Reply {
     let data = body.0.validate()?;
     let book = db
         .write(move |tx| {
@@ -50,22 +59,44 @@ async fn create(_staff: Librarian, db: &State<Db>, body: Fields<BookRequest>) ->
     Ok(Success::created("CREATE BOOK", BookView::from(book)))
 }
 
-#[get("/books?<query..>")]
-async fn list(db: &State<Db>, query: BookQuery) -> Reply {
-    let (search, page) = query.validate()?;
+/// Searches and lists the catalogue. `q` is full-text over title, author, description,
+/// tags and ISBN, ranked, matching word prefixes; filters, sorting and paging combine with it.
+#[utoipa::path(tag = "books", params(
+    ("q" = Option<String>, Query, max_length = 500, description = "Words to find (prefixes match), or an ISBN"),
+    ("author" = Option<String>, Query, max_length = 500, description = "Exact author, any letter case"),
+    ("tag" = Option<String>, Query, max_length = 500),
+    ("available" = Option<String>, Query, pattern = "^(true|false)?$", description = "true: only books with a copy free (empty: not given)"),
+    ("sort" = Option<String>, Query, pattern = "^(title|author|published_year|created_at)?$", description = "Empty: by relevance with `q`, else by title"),
+    ("order" = Option<String>, Query, pattern = "^(asc|desc)?$"),
+    ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+    ("per_page" = Option<u32>, Query, minimum = 1, maximum = 100),
+), responses(
+    (status = 200, description = "One page of books", body = ListEnvelope<BookView>),
+))]
+#[get("/books")]
+pub(crate) async fn list(db: &State<Db>, query: QueryParams) -> Reply {
+    let (search, page) = BookQuery::from_params(&query)?.validate()?;
     let (books, total) = db.run(move |conn| book::list(conn, &search, page)).await?;
     let views: Vec<BookView> = books.into_iter().map(BookView::from).collect();
     Ok(Success::list("GET BOOKS", views, paging::meta(page, total)))
 }
 
+/// One book.
+#[utoipa::path(tag = "books", responses(
+    (status = 200, description = "The book", body = Envelope<BookView>),
+))]
 #[get("/books/<id>")]
-async fn by_id(id: i64, db: &State<Db>) -> Reply {
+pub(crate) async fn by_id(id: i64, db: &State<Db>) -> Reply {
     let book = load(db, id).await?;
     Ok(Success::ok("GET BOOK", BookView::from(book)))
 }
 
+/// One book by ISBN-10 or ISBN-13 (hyphens and spaces ignored).
+#[utoipa::path(tag = "books", params(("isbn" = String, Path, format = "isbn-code", description = "ISBN-10 or ISBN-13; a wrong check digit is 400")), responses(
+    (status = 200, description = "The book", body = Envelope<BookView>),
+))]
 #[get("/books/isbn/<isbn>")]
-async fn by_isbn(isbn: &str, db: &State<Db>) -> Reply {
+pub(crate) async fn by_isbn(isbn: &str, db: &State<Db>) -> Reply {
     let isbn = Isbn13::parse(isbn).map_err(|e| AppError::invalid("isbn", e))?;
     let book = db
         .run(move |conn| book::find_by_isbn(conn, &isbn))
@@ -74,8 +105,18 @@ async fn by_isbn(isbn: &str, db: &State<Db>) -> Reply {
     Ok(Success::ok("GET BOOK", BookView::from(book)))
 }
 
+/// Changes any fields of a book (librarians).
+#[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])), request_body = BookPatch, responses(
+    (status = 200, description = "Changed", body = Envelope<BookView>),
+    (status = 409, description = "Another book has this ISBN, or fewer copies than are on loan", body = ErrorEnvelope),
+))]
 #[patch("/books/<id>", data = "<body>")]
-async fn change(id: i64, _staff: Librarian, db: &State<Db>, body: Fields<BookPatch>) -> Reply {
+pub(crate) async fn change(
+    id: i64,
+    _staff: Librarian,
+    db: &State<Db>,
+    body: Fields<BookPatch>,
+) -> Reply {
     let patch = body.0;
     let book = db
         .write(move |tx| {
@@ -95,8 +136,13 @@ async fn change(id: i64, _staff: Librarian, db: &State<Db>, body: Fields<BookPat
     Ok(Success::ok("UPDATE BOOK", BookView::from(book)))
 }
 
+/// Deletes a book with its cover and history (librarians); refused while a copy is out.
+#[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])), responses(
+    (status = 200, description = "Deleted; the book as it was", body = Envelope<BookView>),
+    (status = 409, description = "Copies are on loan", body = ErrorEnvelope),
+))]
 #[delete("/books/<id>")]
-async fn remove(
+pub(crate) async fn remove(
     id: i64,
     _staff: Librarian,
     db: &State<Db>,
@@ -119,8 +165,15 @@ async fn remove(
     Ok(Success::ok("DELETE BOOK", BookView::from(removed)))
 }
 
+/// Sets a cover from a PNG, JPEG, GIF or WebP upload (librarians), resized to fit
+/// 600×600; the previous cover is removed.
+#[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])),
+    request_body(content = inline(ImageUpload), content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The book with its new `cover_file`", body = Envelope<BookView>),
+))]
 #[put("/books/<id>/cover", data = "<upload>")]
-async fn change_cover(
+pub(crate) async fn change_cover(
     id: i64,
     _staff: Librarian,
     db: &State<Db>,
@@ -165,8 +218,12 @@ pub struct CsvFile {
     disposition: Header<'static>,
 }
 
+/// The whole catalogue as CSV, every field (librarians). Import takes it back.
+#[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])), responses(
+    (status = 200, description = "CSV with a header row", content_type = "text/csv", body = String),
+))]
 #[get("/books/export.csv")]
-async fn export_csv(_staff: Librarian, db: &State<Db>) -> ApiResult<CsvFile> {
+pub(crate) async fn export_csv(_staff: Librarian, db: &State<Db>) -> ApiResult<CsvFile> {
     let bytes = db
         .run(|conn| csv_format::export(conn, Vec::new(), &mut || {}))
         .await?;
@@ -177,8 +234,16 @@ async fn export_csv(_staff: Librarian, db: &State<Db>) -> ApiResult<CsvFile> {
     })
 }
 
+/// Imports a CSV (librarians): this server's export, a Goodreads library export or a Libib
+/// export, recognised by its header. Rows with a known ISBN update that book; a bad row is
+/// reported by line and skipped; the good rows go in together.
+#[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])),
+    request_body(content = inline(CsvUpload), content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "What was created, updated and skipped", body = Envelope<ImportReport>),
+))]
 #[post("/books/import", data = "<upload>")]
-async fn import_csv(_staff: Librarian, db: &State<Db>, upload: Multipart) -> Reply {
+pub(crate) async fn import_csv(_staff: Librarian, db: &State<Db>, upload: Multipart) -> Reply {
     let mut body = upload.0;
     let file = body.take_file("file")?;
     let report = db

@@ -57,7 +57,11 @@ pub(crate) async fn profile(name: &str, media: &State<Arc<MediaStore>>) -> ApiRe
     stored(media, Kind::Profile, name).await
 }
 
+/// A book cover.
+#[utoipa::path(tag = "images", responses(
+    (status = 200, description = "The cover", content(("image/png"), ("image/jpeg"))),
+))]
 #[get("/images/cover/<name>")]
-async fn cover(name: &str, media: &State<Arc<MediaStore>>) -> ApiResult<Picture> {
+pub(crate) async fn cover(name: &str, media: &State<Arc<MediaStore>>) -> ApiResult<Picture> {
     stored(media, Kind::Cover, name).await
 }

@@ -12,6 +12,8 @@ pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG: usize = 50;
 pub const MAX_COPIES: i64 = 100_000;
 pub const MIN_YEAR: i64 = -3000;
+/// A fixed bound rather than "this year + n", so the published contract does not drift.
+pub const MAX_YEAR: i64 = 2100;
 
 /// Everything a client may set on a book, already checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,17 +86,12 @@ pub fn isbn(raw: &str) -> Result<Option<Isbn13>, String> {
     Isbn13::parse(raw).map(Some)
 }
 
-fn this_year() -> i64 {
-    1970 + crate::models::now() / 31_556_952
-}
-
-/// From antiquity (negative years are BCE) to a few years ahead, for announced titles.
+/// From antiquity (negative years are BCE) to announced titles.
 pub fn published_year(year: i64) -> Result<i64, String> {
-    let latest = this_year() + 5;
-    if (MIN_YEAR..=latest).contains(&year) {
+    if (MIN_YEAR..=MAX_YEAR).contains(&year) {
         Ok(year)
     } else {
-        Err(format!("must be a year from {MIN_YEAR} to {latest}"))
+        Err(format!("must be a year from {MIN_YEAR} to {MAX_YEAR}"))
     }
 }
 

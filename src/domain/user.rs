@@ -70,8 +70,8 @@ impl Username {
     }
 }
 
-/// 8–72 bytes: bcrypt reads no further than 72, so a longer password is refused rather
-/// than silently cut.
+/// At least 8 characters and at most 72 bytes: bcrypt reads no further than 72 bytes, so
+/// a longer password is refused rather than silently cut.
 #[derive(Clone)]
 pub struct Password(String);
 
@@ -80,7 +80,7 @@ impl Password {
         if raw.is_empty() {
             return Err("is required".into());
         }
-        if raw.len() < 8 {
+        if raw.chars().count() < 8 {
             return Err("must be at least 8 characters".into());
         }
         if raw.len() > 72 {
@@ -182,6 +182,8 @@ mod tests {
         assert!(Password::parse(&"é".repeat(36)).is_ok());
         assert!(Password::parse(&"é".repeat(37)).is_err());
         assert!(Password::parse("short").is_err());
+        // Seven characters are too few however many bytes they take.
+        assert!(Password::parse("ééééééé").is_err());
         assert_eq!(
             format!("{:?}", Password::parse("secret-pw").unwrap()),
             "Password(***)"

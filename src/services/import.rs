@@ -17,7 +17,7 @@ use crate::error::{ApiResult, AppError};
 use crate::models::book as books;
 use formats::{read_row, Format, Incoming, Layout};
 
-#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct ImportReport {
     pub created: u64,
     pub updated: u64,
@@ -25,7 +25,7 @@ pub struct ImportReport {
     pub errors: Vec<RowError>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RowError {
     pub line: u64,
     pub reason: String,

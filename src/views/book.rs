@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::input::{lenient_i64, Problems};
 use super::HttpDate;
@@ -10,8 +11,9 @@ use crate::error::AppError;
 use crate::models::book::{Book, Search, SearchText, SortKey};
 use crate::models::Page;
 use crate::views::paging;
+use crate::views::query::QueryParams;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BookView {
     pub id: i64,
     pub title: String,
@@ -80,20 +82,67 @@ fn present_i64<'de, D: Deserializer<'de>>(
     lenient_i64(deserializer).map(Some)
 }
 
+// Text patterns in the schema below state the server's rules: no control characters
+// (line breaks and tabs aside), and for required text at least one non-space character.
+/// A tag: no control characters, no comma (forms and CSV separate tags with commas).
+const TAG: &str = r"^[^,\x00-\x08\x0B-\x1F\x7F-\x9F]*$";
+
+/// One tag, as the schema states it: at most 50 characters, no comma, no control character.
+pub struct Tag;
+
+impl utoipa::PartialSchema for Tag {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(book::MAX_TAG))
+            .pattern(Some(TAG))
+            .into()
+    }
+}
+
+impl ToSchema for Tag {}
+
 /// POST /books.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BookRequest {
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
+    )]
     pub title: Option<String>,
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
+    )]
     pub author: Option<String>,
+    /// ISBN-10 or ISBN-13; hyphens and spaces are ignored, the check digit is verified,
+    /// and it is stored as ISBN-13. Blank means none.
+    #[schema(format = "isbn", max_length = 40)]
     pub isbn: Option<String>,
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
     pub publisher: Option<String>,
+    /// Negative years are BCE.
     #[serde(default, deserialize_with = "lenient_i64")]
+    #[schema(minimum = -3000, maximum = 2100)]
     pub published_year: Option<i64>,
+    #[schema(max_length = 50, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
     pub language: Option<String>,
+    #[schema(max_length = 10000, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
     pub description: Option<String>,
+    /// A list of tags (a form may send one comma-separated text instead).
     #[serde(default)]
+    #[schema(value_type = Option<Vec<Tag>>, max_items = 50)]
     pub tags: Value,
+    /// Default 1 (also when null).
     #[serde(default, deserialize_with = "lenient_i64")]
+    #[schema(minimum = 0, maximum = 100000)]
     pub copies: Option<i64>,
 }
 
@@ -144,28 +193,64 @@ impl BookRequest {
 }
 
 /// PATCH /books/{id}: absent fields stay; null (or blank text) clears an optional one.
-#[derive(Debug, Deserialize)]
+/// At least one field must be named.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct BookPatch {
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
+    )]
     pub title: Option<String>,
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
+    )]
     pub author: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = "isbn", max_length = 40)]
     pub isbn: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 200, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
     pub publisher: Option<Option<String>>,
     #[serde(default, deserialize_with = "present_i64")]
+    #[schema(value_type = Option<i64>, minimum = -3000, maximum = 2100)]
     pub published_year: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 50, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
     pub language: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 10000, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
     pub description: Option<Option<String>>,
+    #[schema(value_type = Option<Vec<Tag>>, max_items = 50)]
     pub tags: Option<Value>,
+    /// Not below the copies now on loan (409). Null: unchanged.
     #[serde(default, deserialize_with = "lenient_i64")]
+    #[schema(minimum = 0, maximum = 100000)]
     pub copies: Option<i64>,
 }
 
 impl BookPatch {
-    /// `current` with this patch applied, every changed field checked.
+    /// `current` with this patch applied, every changed field checked. A patch naming no
+    /// field is a mistake worth telling the client about, not a silent success.
     pub fn apply(self, mut current: BookData) -> Result<BookData, AppError> {
+        let names_nothing = self.title.is_none()
+            && self.author.is_none()
+            && self.isbn.is_none()
+            && self.publisher.is_none()
+            && self.published_year.is_none()
+            && self.language.is_none()
+            && self.description.is_none()
+            && self.tags.is_none()
+            && self.copies.is_none();
+        if names_nothing {
+            return Err(AppError::invalid("body", "names no field to change"));
+        }
         let mut problems = Problems::default();
         if let Some(title) = self.title {
             if let Some(title) = problems.check("title", book::title(&title)) {
@@ -242,7 +327,7 @@ impl BookPatch {
 }
 
 /// GET /books query parameters, as sent.
-#[derive(Debug, Default, rocket::FromForm)]
+#[derive(Debug, Default)]
 pub struct BookQuery {
     pub q: Option<String>,
     pub author: Option<String>,
@@ -270,6 +355,21 @@ fn filter_text(problems: &mut Problems, field: &str, raw: Option<String>) -> Opt
 }
 
 impl BookQuery {
+    /// The parameters from the query string (each at most once).
+    pub fn from_params(params: &QueryParams) -> Result<BookQuery, AppError> {
+        let text = |name: &str| Ok::<_, AppError>(params.get(name)?.map(str::to_string));
+        Ok(BookQuery {
+            q: text("q")?,
+            author: text("author")?,
+            tag: text("tag")?,
+            available: text("available")?,
+            sort: text("sort")?,
+            order: text("order")?,
+            page: text("page")?,
+            per_page: text("per_page")?,
+        })
+    }
+
     /// The search and page asked for; every bad parameter is named at once.
     pub fn validate(self) -> Result<(Search, Page), AppError> {
         let mut problems = Problems::default();

@@ -294,7 +294,7 @@ impl Problems {
 }
 
 /// A whole number sent as a JSON number (`7`, or `7.0`, which JSON Schema also calls an
-/// integer) or as text (forms carry only text). Empty text is "not given".
+/// integer) or as text (forms carry only text). Empty text, or `null`, is "not given".
 pub fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
     struct WholeNumber;
 
@@ -338,7 +338,8 @@ pub fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<
 
         fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
             let text = text.trim();
-            if text.is_empty() {
+            // Forms carry only text: "null" there is what JSON's null is, "not given".
+            if text.is_empty() || text == "null" {
                 return Ok(None);
             }
             text.parse()

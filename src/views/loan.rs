@@ -69,9 +69,9 @@ pub struct BorrowRequest {
     #[serde(default, deserialize_with = "lenient_i64")]
     #[schema(required = true, nullable = false, minimum = 1)]
     pub book_id: Option<i64>,
-    /// Staff only: lend to this user instead of oneself.
+    /// Staff only: lend to this user instead of oneself (null: oneself).
     #[serde(default, deserialize_with = "lenient_i64")]
-    #[schema(nullable = false, minimum = 1)]
+    #[schema(minimum = 1)]
     pub user_id: Option<i64>,
 }
 

@@ -47,7 +47,8 @@ impl UserView {
 pub struct RegisterRequest {
     #[schema(required = true, nullable = false, format = Email, max_length = 254)]
     pub email: Option<String>,
-    /// 8 to 72 bytes of UTF-8 (bcrypt's limit; a longer password is refused, never cut).
+    /// At least 8 characters, at most 72 bytes of UTF-8 (bcrypt's limit; a longer password
+    /// is refused, never cut).
     #[schema(required = true, nullable = false, min_length = 8, max_length = 72, format = Password)]
     pub password: Option<String>,
     #[schema(
@@ -110,6 +111,14 @@ pub struct LoginReply {
     message: String,
     result: UserView,
     status: u16,
+}
+
+/// A multipart upload with the CSV file in the field `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CsvUpload {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
 }
 
 /// A multipart upload with the picture in the field `image`.
@@ -228,7 +237,8 @@ pub struct ResetRequest {
     /// The token from the reset mail.
     #[schema(required = true, nullable = false, min_length = 1, max_length = 256)]
     pub token: Option<String>,
-    /// 8 to 72 bytes of UTF-8 (bcrypt's limit; a longer password is refused, never cut).
+    /// At least 8 characters, at most 72 bytes of UTF-8 (bcrypt's limit; a longer password
+    /// is refused, never cut).
     #[schema(required = true, nullable = false, min_length = 8, max_length = 72, format = Password)]
     pub password: Option<String>,
 }
