@@ -1,6 +1,7 @@
 //! The command line: `serve` (the default), `migrate`, `create-admin`, `import`, `export`.
 
 mod catalogue;
+mod demo;
 
 use std::io::{BufRead, IsTerminal};
 use std::net::IpAddr;
@@ -71,6 +72,8 @@ pub enum Command {
     Import { file: PathBuf },
     /// Export the catalogue to a CSV file.
     Export { file: PathBuf },
+    /// Write a small demo library (books, users, loans, holds) to PATH, a new file.
+    Demo { path: PathBuf },
 }
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
@@ -117,6 +120,7 @@ impl Cli {
             Some(Command::Backup { path }) => backup(&settings, &path),
             Some(Command::Import { file }) => catalogue::import(&settings, &file),
             Some(Command::Export { file }) => catalogue::export(&settings, &file),
+            Some(Command::Demo { path }) => demo::demo(&settings, &path),
         }
     }
 }
