@@ -3,11 +3,14 @@
 //! declares huge dimensions is refused), shrunk to fit a box, re-encoded without metadata,
 //! and stored under a random name the server makes.
 
+use std::future::Future;
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 use rand::RngCore;
+use rocket::tokio::task::spawn_blocking;
 
 use crate::error::{ApiResult, AppError};
 
@@ -122,6 +125,40 @@ impl MediaStore {
     pub fn path(&self, kind: Kind, name: &str) -> Option<PathBuf> {
         is_stored_name(name).then(|| self.root.join(kind.folder()).join(name))
     }
+}
+
+/// Puts an upload in place of an owner's picture. The upload is processed and stored first
+/// (off the async runtime); then `swap` points the owner at the new name in the database
+/// and answers the name it replaces (`Ok(None)`: the owner is gone, a 404). Whichever file
+/// lost is removed afterwards — the new one if the swap failed, the old one if it worked —
+/// so no request leaves a stray file or a row pointing at nothing.
+pub async fn replace_picture<Swap, Done>(
+    store: &Arc<MediaStore>,
+    kind: Kind,
+    upload: Vec<u8>,
+    swap: Swap,
+) -> ApiResult<()>
+where
+    Swap: FnOnce(String) -> Done,
+    Done: Future<Output = ApiResult<Option<Option<String>>>>,
+{
+    let worker = Arc::clone(store);
+    let name = spawn_blocking(move || {
+        let encoded = worker.process(kind, &upload)?;
+        worker.save(kind, &encoded)
+    })
+    .await??;
+    let outcome = swap(name.clone()).await;
+    let (loser, result) = match outcome {
+        Ok(Some(replaced)) => (replaced, Ok(())),
+        Ok(None) => (Some(name), Err(AppError::NotFound)),
+        Err(e) => (Some(name), Err(e)),
+    };
+    if let Some(loser) = loser {
+        let worker = Arc::clone(store);
+        spawn_blocking(move || worker.remove(kind, &loser)).await?;
+    }
+    result
 }
 
 /// Names the server makes: 32 hex digits and a known extension. Anything else (paths,

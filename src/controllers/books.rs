@@ -10,7 +10,7 @@ use crate::auth::Librarian;
 use crate::db::Db;
 use crate::domain::Isbn13;
 use crate::error::{ApiResult, AppError};
-use crate::media::{Kind, MediaStore};
+use crate::media::{replace_picture, Kind, MediaStore};
 use crate::models::book::{self, Book};
 use crate::openapi::{Envelope, ErrorEnvelope, ListEnvelope};
 use crate::services::import::ImportReport;
@@ -183,30 +183,10 @@ pub(crate) async fn change_cover(
     load(db, id).await?;
     let mut body = upload.0;
     let file = body.take_file("image")?;
-    let store = Arc::clone(media);
-    let name = spawn_blocking(move || {
-        let encoded = store.process(Kind::Cover, &file.bytes)?;
-        store.save(Kind::Cover, &encoded)
+    replace_picture(media, Kind::Cover, file.bytes, |name| {
+        db.write(move |tx| book::set_cover(tx, id, &name))
     })
-    .await??;
-    let stored = name.clone();
-    let replaced = db.write(move |tx| book::set_cover(tx, id, &stored)).await;
-    let store = Arc::clone(media);
-    let old = match replaced {
-        Ok(Some(old)) => old,
-        // The book went (or the write failed) while the picture was being processed.
-        Ok(None) => {
-            spawn_blocking(move || store.remove(Kind::Cover, &name)).await?;
-            return Err(AppError::NotFound);
-        }
-        Err(e) => {
-            spawn_blocking(move || store.remove(Kind::Cover, &name)).await?;
-            return Err(e);
-        }
-    };
-    if let Some(old) = old {
-        spawn_blocking(move || store.remove(Kind::Cover, &old)).await?;
-    }
+    .await?;
     let book = load(db, id).await?;
     Ok(Success::ok("UPDATE BOOK COVER", BookView::from(book)))
 }

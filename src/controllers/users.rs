@@ -16,7 +16,7 @@ use crate::db::Db;
 use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::mail::Mailer;
-use crate::media::{Kind, MediaStore};
+use crate::media::{replace_picture, Kind, MediaStore};
 use crate::models::user::{self, NewUser, User, DEFAULT_IMAGE};
 use crate::models::{loan, now, password_reset};
 use crate::openapi::{Detail, Envelope, ErrorEnvelope, ListEnvelope};
@@ -230,31 +230,16 @@ pub(crate) async fn change_image(
 ) -> Reply {
     auth.require_self_or_admin(id)?;
     load(db, id).await?;
-    let file = upload.0.files.into_iter().find(|f| f.field == "image");
-    let file = file.ok_or_else(|| AppError::invalid("image", "a file is required"))?;
-    let store = Arc::clone(media);
-    let name = spawn_blocking(move || {
-        let encoded = store.process(Kind::Profile, &file.bytes)?;
-        store.save(Kind::Profile, &encoded)
+    let mut body = upload.0;
+    let file = body.take_file("image")?;
+    replace_picture(media, Kind::Profile, file.bytes, |name| {
+        db.write(move |tx| {
+            let replaced = user::set_image(tx, id, &name)?;
+            // The built-in default is not a file of ours to remove.
+            Ok(replaced.map(|old| (old != DEFAULT_IMAGE).then_some(old)))
+        })
     })
-    .await??;
-    let stored = name.clone();
-    let replaced = db.write(move |tx| user::set_image(tx, id, &stored)).await;
-    let store = Arc::clone(media);
-    let old = match replaced {
-        Ok(Some(old)) => old,
-        Ok(None) => {
-            spawn_blocking(move || store.remove(Kind::Profile, &name)).await?;
-            return Err(AppError::NotFound);
-        }
-        Err(e) => {
-            spawn_blocking(move || store.remove(Kind::Profile, &name)).await?;
-            return Err(e);
-        }
-    };
-    if old != DEFAULT_IMAGE {
-        spawn_blocking(move || store.remove(Kind::Profile, &old)).await?;
-    }
+    .await?;
     let user = load(db, id).await?;
     Ok(Success::ok(
         "UPDATE PROFILE PICTURE",
