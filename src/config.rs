@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use rocket::figment::providers::{Env, Serialized};
-use rocket::figment::Figment;
+use rocket::figment::providers::{Env, Format, Serialized, Toml};
+use rocket::figment::{Figment, Profile};
 use serde::{Deserialize, Serialize};
 
 /// A configuration problem: which key, from which source, and what is wrong.
@@ -86,13 +86,24 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The layered source without command-line flags: defaults, `Rocket.toml`
-    /// (or the file `ROCKET_CONFIG` names), `ROCKET_*` and `LIBRARY_*` variables.
+    /// The layered source without command-line flags: Rocket's defaults, ours, then
+    /// `Rocket.toml` (or the file `ROCKET_CONFIG` names), `ROCKET_*` and `LIBRARY_*`
+    /// variables. Built here rather than from `rocket::Config::figment()`, which would put
+    /// Rocket's own defaults back over ours (its chatty logger among them) when there is
+    /// no Rocket.toml in the working directory.
     pub fn figment() -> Figment {
+        let file = Env::var_or("ROCKET_CONFIG", "Rocket.toml");
         Figment::from(rocket::Config::default())
             .merge(Serialized::defaults(Config::default()))
-            .merge(rocket::Config::figment())
+            // Requests are logged by library-server itself (app.rs).
+            .merge(("log_level", rocket::config::LogLevel::Off))
+            .merge(Toml::file(file).nested())
+            .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
             .merge(Env::prefixed("LIBRARY_").global())
+            .select(Profile::from_env_or(
+                "ROCKET_PROFILE",
+                rocket::Config::DEFAULT_PROFILE,
+            ))
     }
 
     pub fn from_figment(figment: &Figment) -> Result<Config, ConfigError> {
