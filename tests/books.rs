@@ -827,3 +827,21 @@ fn an_empty_patch_is_refused_and_form_null_means_not_given() {
         .expect_field_error(400, "available");
     app.get("/books?q=a&q=b", None).expect_field_error(400, "q");
 }
+
+#[test]
+fn search_text_of_any_shape_never_fails_the_server() {
+    let app = TestApp::new();
+    // Found by the fuzzer: ten bytes of non-ASCII once panicked in the ISBN check.
+    for q in [
+        "%C3%AFq%0DC%F1%AC%AE%AF%C3%96",
+        "%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9X",
+        "%22%29%20OR%20NEAR(*",
+        "%F0%9F%98%8D",
+        "title%3Ax",
+    ] {
+        let reply = app.get(&format!("/books?q={q}"), None);
+        assert_eq!(reply.status, 200, "q={q}: {}", reply.body);
+    }
+    app.get("/books/isbn/%C3%AFq%0DC%F1%AC%AE%AF%C3%96", None)
+        .expect(400);
+}

@@ -14,6 +14,11 @@ impl Isbn13 {
             .chars()
             .filter(|c| *c != '-' && !c.is_whitespace())
             .collect();
+        // Only ASCII can be an ISBN; checking first also keeps the slicing below on
+        // character boundaries (a 10-byte text of accented letters is not 10 characters).
+        if !compact.is_ascii() {
+            return Err("must contain only digits (and a final X in an ISBN-10)".into());
+        }
         match compact.len() {
             10 => from_isbn10(&compact),
             13 => from_isbn13(&compact),
@@ -85,6 +90,14 @@ fn isbn13_check(first12: &[u32]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_ascii_text_is_refused_not_split_inside_a_character() {
+        // 10 and 13 bytes long, but not 10 or 13 characters: once these panicked.
+        for raw in ["ïq\rC\u{6cbaf}Ö", "éééééX", "ïïïïïïX", "1234567ë"] {
+            assert!(Isbn13::parse(raw).is_err(), "{raw:?}");
+        }
+    }
 
     #[test]
     fn isbn10_becomes_isbn13() {
