@@ -313,7 +313,7 @@ fn patch_changes_only_what_is_sent() {
         .patch(
             &format!("/books/{id}"),
             Some(&librarian),
-            json!({"title": "Dune (1965)", "tags": "sf, desert", "publisher": null, "copies": "5"}),
+            json!({"title": "Dune (1965)", "tags": "sf, desert", "publisher": null, "copies": 5}),
         )
         .expect(200);
     let changed = changed.result();
@@ -844,4 +844,31 @@ fn search_text_of_any_shape_never_fails_the_server() {
     }
     app.get("/books/isbn/%C3%AFq%0DC%F1%AC%AE%AF%C3%96", None)
         .expect(400);
+}
+
+#[test]
+fn in_json_a_number_written_as_text_is_a_type_error() {
+    let (app, librarian, _) = staffed();
+    let id = add(&app, &librarian, dune())["id"].as_i64().unwrap();
+    app.patch(
+        &format!("/books/{id}"),
+        Some(&librarian),
+        json!({"copies": "5"}),
+    )
+    .expect_field_error(400, "copies");
+    app.post(
+        "/books",
+        Some(&librarian),
+        json!({"title": "T", "author": "A", "published_year": "1999"}),
+    )
+    .expect_field_error(400, "published_year");
+    // 5.0 is an integer to JSON Schema, and so to the server.
+    let reply = app
+        .patch(
+            &format!("/books/{id}"),
+            Some(&librarian),
+            json!({"copies": 5.0}),
+        )
+        .expect(200);
+    assert_eq!(reply.result()["copies"], 5);
 }

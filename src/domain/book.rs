@@ -29,11 +29,13 @@ pub struct BookData {
     pub copies: i64,
 }
 
+/// Measured as sent, before the padding is trimmed, so the limit is the one the API
+/// documents for what a client sends.
 fn bounded(raw: &str, max: usize) -> Result<String, String> {
-    let value = raw.trim();
-    if value.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
+    let value = raw.trim();
     if value
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')

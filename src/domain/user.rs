@@ -2,7 +2,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// An e-mail address, trimmed and lower-cased so that uniqueness ignores letter case.
+/// An e-mail address, lower-cased so that uniqueness ignores letter case. Taken exactly as
+/// sent otherwise: padding is not an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -10,7 +11,7 @@ impl Email {
     pub const MAX_LEN: usize = 254;
 
     pub fn parse(raw: &str) -> Result<Email, String> {
-        let value = raw.trim().to_lowercase();
+        let value = raw.to_lowercase();
         if value.is_empty() {
             return Err("is required".into());
         }
@@ -49,7 +50,7 @@ pub struct Username(String);
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Username, String> {
-        let value = raw.trim();
+        let value = raw;
         if value.is_empty() {
             return Err("is required".into());
         }
@@ -113,7 +114,7 @@ pub enum Role {
 
 impl Role {
     pub fn parse(raw: &str) -> Result<Role, String> {
-        match raw.trim().to_ascii_lowercase().as_str() {
+        match raw {
             "member" => Ok(Role::Member),
             "librarian" => Ok(Role::Librarian),
             "admin" => Ok(Role::Admin),
@@ -138,8 +139,12 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(
-            Email::parse(" Ann@Example.ORG ").unwrap().as_str(),
+            Email::parse("Ann@Example.ORG").unwrap().as_str(),
             "ann@example.org"
+        );
+        assert!(
+            Email::parse(" ann@example.org").is_err(),
+            "padding is not part of an address"
         );
         for bad in [
             "",
@@ -168,6 +173,7 @@ mod tests {
             "ann!",
             &"a".repeat(33),
             "ännä",
+            " ann",
         ] {
             assert!(Username::parse(bad).is_err(), "{bad:?} should be refused");
         }
@@ -193,7 +199,11 @@ mod tests {
     #[test]
     fn roles_are_ordered_by_power() {
         assert!(Role::Admin > Role::Librarian && Role::Librarian > Role::Member);
-        assert_eq!(Role::parse("Librarian").unwrap(), Role::Librarian);
+        assert_eq!(Role::parse("librarian").unwrap(), Role::Librarian);
+        assert!(
+            Role::parse("Librarian").is_err(),
+            "roles are spelt as the API lists them"
+        );
         assert!(Role::parse("root").is_err());
     }
 }

@@ -22,7 +22,7 @@ pub enum HoldStatus {
 
 impl HoldStatus {
     pub fn parse(raw: &str) -> Result<HoldStatus, String> {
-        match raw.trim().to_ascii_lowercase().as_str() {
+        match raw {
             "waiting" => Ok(HoldStatus::Waiting),
             "ready" => Ok(HoldStatus::Ready),
             "fulfilled" => Ok(HoldStatus::Fulfilled),

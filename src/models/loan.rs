@@ -19,7 +19,7 @@ pub enum LoanStatus {
 
 impl LoanStatus {
     pub fn parse(raw: &str) -> Result<LoanStatus, String> {
-        match raw.trim().to_ascii_lowercase().as_str() {
+        match raw {
             "active" => Ok(LoanStatus::Active),
             "overdue" => Ok(LoanStatus::Overdue),
             "returned" => Ok(LoanStatus::Returned),

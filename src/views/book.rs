@@ -344,14 +344,12 @@ pub struct BookQuery {
 const MAX_QUERY: usize = 500;
 
 fn filter_text(problems: &mut Problems, field: &str, raw: Option<String>) -> Option<String> {
-    let value = raw
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())?;
-    if value.chars().count() > MAX_QUERY {
+    let raw = raw?;
+    if raw.chars().count() > MAX_QUERY {
         problems.note(field, format!("must be at most {MAX_QUERY} characters"));
         return None;
     }
-    Some(value)
+    Some(raw.trim().to_string()).filter(|v| !v.is_empty())
 }
 
 impl BookQuery {
@@ -386,7 +384,7 @@ impl BookQuery {
         let text = filter_text(&mut problems, "q", self.q).map(|q| SearchText::from_query(&q));
         let author = filter_text(&mut problems, "author", self.author);
         let tag = filter_text(&mut problems, "tag", self.tag);
-        let available_only = match self.available.as_deref().map(str::trim) {
+        let available_only = match self.available.as_deref() {
             None | Some("") | Some("false") => false,
             Some("true") => true,
             Some(_) => {
@@ -394,12 +392,7 @@ impl BookQuery {
                 false
             }
         };
-        let sort = match self
-            .sort
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        let sort = match self.sort.as_deref().filter(|s| !s.is_empty()) {
             None => None,
             Some(raw) => {
                 let key = SortKey::parse(raw);
@@ -412,7 +405,7 @@ impl BookQuery {
                 key
             }
         };
-        let descending = match self.order.as_deref().map(str::trim) {
+        let descending = match self.order.as_deref() {
             None | Some("") | Some("asc") => false,
             Some("desc") => true,
             Some(_) => {

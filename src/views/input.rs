@@ -38,6 +38,14 @@ pub struct FilePart {
 pub struct Body {
     pub fields: Map<String, Value>,
     pub files: Vec<FilePart>,
+    /// A form or multipart body, where every value is text (so "7" may be a number).
+    pub text_only: bool,
+}
+
+thread_local! {
+    /// Set while a text-only body is deserialised: `lenient_i64` reads numbers from text
+    /// only then, so in JSON a number sent as a string is the type error the schema says.
+    static TEXT_NUMBERS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 const DEFAULT_JSON_LIMIT: ByteUnit = ByteUnit::Kibibyte(64);
@@ -57,7 +65,10 @@ impl Body {
                 let bytes = read_capped(data, limit).await?;
                 let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
                     .map_err(|_| AppError::invalid("body", "is not a valid URL-encoded form"))?;
-                let mut body = Body::default();
+                let mut body = Body {
+                    text_only: true,
+                    ..Body::default()
+                };
                 for (name, value) in pairs {
                     body.add_field(name, value);
                 }
@@ -91,7 +102,10 @@ impl Body {
     /// Deserialises the fields into `T`; a type error names the field.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, AppError> {
         let value = Value::Object(self.fields.clone());
-        serde_path_to_error::deserialize(value).map_err(|e| {
+        TEXT_NUMBERS.with(|allowed| allowed.set(self.text_only));
+        let parsed = serde_path_to_error::deserialize(value);
+        TEXT_NUMBERS.with(|allowed| allowed.set(false));
+        parsed.map_err(|e| {
             let path = e.path().to_string();
             let message = e.inner().to_string();
             if let Some(unknown) = quoted_after(&message, "unknown field `") {
@@ -149,6 +163,7 @@ async fn read_json(req: &Request<'_>, data: Data<'_>) -> Result<Body, AppError> 
         Ok(Value::Object(fields)) => Ok(Body {
             fields,
             files: Vec::new(),
+            text_only: false,
         }),
         Ok(_) => Err(AppError::invalid("body", "must be a JSON object")),
         Err(e) => Err(AppError::invalid(
@@ -181,7 +196,10 @@ async fn read_multipart(
     let reader = data.open(ByteUnit::Byte(limit + 1));
     let mut multipart =
         multer::Multipart::with_reader_with_constraints(reader, boundary, constraints);
-    let mut body = Body::default();
+    let mut body = Body {
+        text_only: true,
+        ..Body::default()
+    };
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -294,7 +312,8 @@ impl Problems {
 }
 
 /// A whole number sent as a JSON number (`7`, or `7.0`, which JSON Schema also calls an
-/// integer) or as text (forms carry only text). Empty text, or `null`, is "not given".
+/// integer), or as text in a form or multipart body (those carry only text; there, empty
+/// text or `null` is "not given", as JSON's null is).
 pub fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
     struct WholeNumber;
 
@@ -337,7 +356,9 @@ pub fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<
         }
 
         fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-            let text = text.trim();
+            if !TEXT_NUMBERS.with(|allowed| allowed.get()) {
+                return Err(E::custom("must be a whole number, not text"));
+            }
             // Forms carry only text: "null" there is what JSON's null is, "not given".
             if text.is_empty() || text == "null" {
                 return Ok(None);
@@ -368,8 +389,16 @@ mod tests {
             Value::Object(fields) => Body {
                 fields,
                 files: Vec::new(),
+                text_only: false,
             },
             _ => unreachable!(),
+        }
+    }
+
+    fn form(fields: Value) -> Body {
+        Body {
+            text_only: true,
+            ..body(fields)
         }
     }
 
@@ -383,8 +412,17 @@ mod tests {
 
     #[test]
     fn numbers_come_as_numbers_or_text() {
-        let sample: Sample = body(serde_json::json!({"count": "7"})).parse().unwrap();
+        let sample: Sample = form(serde_json::json!({"count": "7"})).parse().unwrap();
         assert_eq!(sample.count, Some(7));
+        let sample: Sample = form(serde_json::json!({"count": "null"})).parse().unwrap();
+        assert_eq!(sample.count, None);
+        assert!(form(serde_json::json!({"count": "x"}))
+            .parse::<Sample>()
+            .is_err());
+        // In JSON a number written as a string is a type error.
+        assert!(body(serde_json::json!({"count": "7"}))
+            .parse::<Sample>()
+            .is_err());
         let sample: Sample = body(serde_json::json!({"count": 8})).parse().unwrap();
         assert_eq!(sample.count, Some(8));
         assert!(body(serde_json::json!({"count": "x"}))

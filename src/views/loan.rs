@@ -116,7 +116,6 @@ impl BorrowRequest {
 fn query_id(problems: &mut Problems, field: &str, raw: Option<&str>) -> Option<i64> {
     let raw = raw?;
     let parsed = raw
-        .trim()
         .parse::<i64>()
         .map_err(|_| "must be a whole number".to_string())
         .and_then(positive_id);

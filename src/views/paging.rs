@@ -12,7 +12,7 @@ pub fn parse(page: Option<&str>, per_page: Option<&str>) -> Result<Page, AppErro
     let mut errors = FieldErrors::new();
     let mut number = |field: &str, raw: Option<&str>, default: u32, max: u32| match raw {
         None => default,
-        Some(raw) => match raw.trim().parse::<u32>() {
+        Some(raw) => match raw.parse::<u32>() {
             Ok(n) if (1..=max).contains(&n) => n,
             _ => {
                 errors.insert(
