@@ -1,10 +1,13 @@
 //! The SQLite pool, its per-connection settings, the compiled-in migrations, and `run`,
 //! which moves database work off the async runtime.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
+use rocket::tokio::sync::{oneshot, Semaphore};
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{ApiResult, AppError};
@@ -17,13 +20,44 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "003_circulation",
         include_str!("../migrations/003_circulation.sql"),
     ),
+    (
+        "004_catalogue_version",
+        include_str!("../migrations/004_catalogue_version.sql"),
+    ),
 ];
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
+/// Connections in the pool. SQLite in WAL mode serves any number of readers beside one
+/// writer, but a 2-core machine gains nothing from more than a few at once, and every
+/// connection keeps its own page cache (memory).
+const POOL_SIZE: u32 = 4;
+
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    /// One permit per pooled connection: work waits here, on the async side, rather than
+    /// parking a blocking thread inside `pool.get()`. Under load that keeps the blocking
+    /// pool at a handful of threads instead of one per request in flight.
+    slots: Arc<Semaphore>,
+    /// Every `write` of this process runs on one thread with its own connection, one
+    /// transaction after another. Writers racing for SQLite's lock instead wait in its busy
+    /// handler, which retries with sleeps of 1, 2, 5, 10… ms, and each hand-over between
+    /// blocking threads costs wake-ups; one thread taking the next job at once does not.
+    /// Each job is still its own `BEGIN IMMEDIATE` transaction, which guards against every
+    /// other process (the command line, a second server).
+    writer: mpsc::Sender<WriteJob>,
+}
+
+type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// The writer thread's loop: runs each job in turn until every `Db` is gone.
+fn serve_writes(mut conn: Connection, jobs: mpsc::Receiver<WriteJob>) {
+    for job in jobs {
+        // A panicking job drops its reply (the caller sees a 500) and rolls back its
+        // transaction as it unwinds; the thread lives on for the next one.
+        let _ = catch_unwind(AssertUnwindSafe(|| job(&mut conn)));
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +99,10 @@ impl Db {
         }
         let manager = SqliteConnectionManager::file(path).with_init(configure);
         let pool = r2d2::Pool::builder()
-            .max_size(8)
+            .max_size(POOL_SIZE)
+            // r2d2 checks a connection on every checkout by default, one more statement per
+            // request; a local SQLite file connection does not go stale like a socket.
+            .test_on_check_out(false)
             .build(manager)
             .map_err(|e| fail(&e))?;
         let mut conn = pool.get().map_err(|e| fail(&e))?;
@@ -78,7 +115,18 @@ impl Db {
             MigrateError::Sql(e) => fail(&e),
         })?;
         drop(conn);
-        Ok(Db { pool })
+        let mut write_conn = Connection::open(path).map_err(|e| fail(&e))?;
+        configure(&mut write_conn).map_err(|e| fail(&e))?;
+        let (writer, jobs) = mpsc::channel::<WriteJob>();
+        std::thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || serve_writes(write_conn, jobs))
+            .map_err(|e| fail(&e))?;
+        Ok(Db {
+            pool,
+            slots: Arc::new(Semaphore::new(POOL_SIZE as usize)),
+            writer,
+        })
     }
 
     /// Runs `work` with a pooled connection on a blocking thread.
@@ -87,29 +135,46 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> ApiResult<T> + Send + 'static,
     {
+        // Owned, and moved into the task: a request dropped mid-way (client gone) must not
+        // free the slot while its work still runs.
+        let slot = Arc::clone(&self.slots)
+            .acquire_owned()
+            .await
+            .map_err(|e| AppError::Internal(format!("database slots: {e}")))?;
         let pool = self.pool.clone();
         rocket::tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             let mut conn = pool.get()?;
             work(&mut conn)
         })
         .await?
     }
 
-    /// Like `run`, inside one `BEGIN IMMEDIATE` transaction: committed if `work` returns
-    /// Ok, rolled back otherwise. Taking the write lock up front means the reads that
+    /// Runs `work` on the writer thread inside one `BEGIN IMMEDIATE` transaction:
+    /// committed if `work` returns Ok, rolled back otherwise. Taking the write lock up front means the reads that
     /// decide a write cannot be invalidated by another writer.
     pub async fn write<T, F>(&self, work: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction) -> ApiResult<T> + Send + 'static,
     {
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let value = work(&tx)?;
-            tx.commit()?;
-            Ok(value)
-        })
-        .await
+        let (reply, answer) = oneshot::channel();
+        let job: WriteJob = Box::new(move |conn: &mut Connection| {
+            let outcome: ApiResult<T> = (|| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let value = work(&tx)?;
+                tx.commit()?;
+                Ok(value)
+            })();
+            // The caller may have gone (client disconnected): the write stands regardless.
+            let _ = reply.send(outcome);
+        });
+        self.writer
+            .send(job)
+            .map_err(|_| AppError::Internal("the database writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| AppError::Internal("a database write panicked".into()))?
     }
 
     /// A connection for synchronous callers (the command line).

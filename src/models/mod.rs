@@ -5,6 +5,7 @@ pub mod book;
 pub mod hold;
 pub mod loan;
 pub mod password_reset;
+pub mod search_pages;
 pub mod setting;
 pub mod user;
 

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# The benchmark suite (issue 6): builds the release binary, fills a temporary database with
+# BOOKS books (through `library-server import` of a generated Goodreads CSV) and USERS
+# accounts (through POST /users/register), drives the server on 127.0.0.1 with wrk and
+# prints every figure next to its target. Usage: bash bench/run.sh
+# Knobs (environment): BENCH_DURATION (s per path, 10), BENCH_BOOKS (100000),
+# BENCH_USERS (1000), BENCH_THREADS (2), BENCH_CONNECTIONS (32), BENCH_STARTS (7).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export BENCH_DIR=$ROOT/bench
+DURATION=${BENCH_DURATION:-10}
+export BOOKS=${BENCH_BOOKS:-100000}
+export USERS=${BENCH_USERS:-1000}
+export THREADS=${BENCH_THREADS:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+STARTS=${BENCH_STARTS:-7}
+MEMBERS_WITH_TOKENS=100
+export PASSWORD=bench-password-1
+CORES=$(nproc)
+HOST=127.0.0.1 # the only address this script ever talks to
+
+say() { printf '== %s\n' "$*" >&2; }
+
+if ! command -v wrk >/dev/null; then
+    say "installing wrk"
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+command -v python3 >/dev/null || { echo "bench/run.sh needs python3" >&2; exit 1; }
+
+say "building the release binary"
+cargo build --release --quiet
+cargo build --release --quiet --example bcrypt_time
+BIN=$ROOT/target/release/library-server
+
+WORK=$(mktemp -d /tmp/library-bench.XXXXXX)
+SERVER_PID=
+cleanup() {
+    if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+BASE=http://$HOST:$PORT
+# Requests are logged at info; the figures are for a server that logs warnings only.
+export LIBRARY_LOG=warn
+SERVE=("$BIN" serve --address "$HOST" --port "$PORT" --database "$WORK/library.db" --data-dir "$WORK/data")
+
+start_server() {
+    "${SERVE[@]}" >"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 2000); do
+        curl -sf -o /dev/null "$BASE/health" && return 0
+        sleep 0.01
+    done
+    echo "the server did not start; its log:" >&2
+    cat "$WORK/server.log" >&2
+    exit 1
+}
+stop_server() {
+    kill "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=
+}
+status_kib() { awk -v key="$1:" '$1 == key { print $2 }' "/proc/$SERVER_PID/status"; }
+# The value of KEY in a "BENCH key=value …" line.
+field() { sed -n "s/.*[ ]$2=\([^ ]*\).*/\1/p" <<<"$1"; }
+calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
+
+# wrk over PATH with SCRIPT (NAME names its saved output); echoes the BENCH line.
+run_wrk() {
+    local name=$1 script=$2 path=$3 threads=${4:-$THREADS} connections=${5:-$CONNECTIONS} duration=${6:-$DURATION}
+    wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 10s --latency -s "$BENCH_DIR/wrk/$script" \
+        "$BASE$path" >"$WORK/$name.txt" 2>&1
+    local line
+    line=$(grep '^BENCH' "$WORK/$name.txt")
+    if [[ $(field "$line" errors) != 0 ]]; then
+        say "$name: $(field "$line" errors) failed requests (see wrk's output below)"
+        cat "$WORK/$name.txt" >&2
+    fi
+    echo "$line"
+}
+
+say "generating $BOOKS Goodreads rows"
+read -r WORD WORD_BOOKS < <(python3 "$BENCH_DIR/goodreads_csv.py" "$BOOKS" "$WORK/goodreads.csv")
+say "importing"
+started=$(date +%s%N)
+"$BIN" import "$WORK/goodreads.csv" --database "$WORK/library.db" --data-dir "$WORK/data" >"$WORK/import.log" 2>&1
+IMPORT_S=$(calc "($(date +%s%N) - $started) / 1e9" 2)
+grep -q " $BOOKS created" "$WORK/import.log" || { cat "$WORK/import.log" >&2; exit 1; }
+
+start_server
+sleep 1
+IDLE_KIB=$(status_kib VmRSS)
+
+say "registering $USERS users"
+register() {
+    curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' \
+        -d "{\"email\":\"bench-user-$1@example.org\",\"username\":\"bench-user-$1\",\"password\":\"$PASSWORD\"}" \
+        "$BASE/users/register"
+}
+export -f register
+export BASE
+created=$( (register 1; seq 2 "$USERS" | xargs -P 8 -I{} bash -c 'register {}') | grep -c '^201$' || true)
+[[ $created == "$USERS" ]] || { echo "only $created of $USERS registrations succeeded" >&2; exit 1; }
+
+# "ID TOKEN" for bench-user-N (ids follow the order registrations landed in, not N).
+login_token() {
+    local answer
+    answer=$(curl -s -H 'Content-Type: application/json' \
+        -d "{\"email\":\"bench-user-$1@example.org\",\"password\":\"$PASSWORD\"}" "$BASE/users/login")
+    echo "$(sed -n 's/.*"id":\([0-9]*\).*/\1/p' <<<"$answer") $(sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p' <<<"$answer")"
+}
+export -f login_token
+export TOKEN
+read -r _ TOKEN < <(login_token 2)
+export TOKENS_LUA=$WORK/tokens.lua
+{
+    echo "members = {}; tokens_by_user = {}"
+    seq 2 $((MEMBERS_WITH_TOKENS + 1)) | xargs -P 4 -I{} bash -c \
+        'read -r id t < <(login_token {}); echo "table.insert(members, \"$t\"); tokens_by_user[$id] = \"$t\""'
+} >"$TOKENS_LUA"
+
+say "measuring (${DURATION}s a path, $THREADS threads, $CONNECTIONS connections)"
+HEALTH=$(run_wrk health summary.lua /health)
+BOOK=$(run_wrk book book.lua /books/1)
+USER=$(run_wrk user user.lua /users/1)
+SEARCH=$(run_wrk search summary.lua "/books?q=$WORD&per_page=20")
+# The server's CPU time across the login run (clock ticks, 100 a second): on a shared
+# machine, logins/s alone cannot tell a slow server from a busy neighbour.
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+ticks_before=$(server_ticks)
+LOGIN=$(run_wrk login login.lua /users/login)
+LOGIN_TICKS=$(($(server_ticks) - ticks_before))
+LENDING=$(run_wrk lending lending.lua /loans)
+# Both at once: a login flood (1 wrk thread, CONNECTIONS connections) around a GET run.
+run_wrk flood login.lua /users/login 1 "$CONNECTIONS" $((DURATION + 2)) >"$WORK/flood.line" &
+FLOOD_PID=$!
+sleep 1
+BOOK_FLOOD=$(run_wrk book_flood book.lua /books/1)
+wait "$FLOOD_PID"
+FLOOD=$(cat "$WORK/flood.line")
+PEAK_KIB=$(status_kib VmHWM)
+stop_server
+
+say "timing $STARTS starts"
+read -r STARTUP_MS STARTUPS < <(python3 "$BENCH_DIR/startup.py" "$STARTS" "$PORT" "${SERVE[@]}")
+read -r BCRYPT_MS BCRYPT_WALL_MS < <("$ROOT/target/release/examples/bcrypt_time" 10)
+BINARY_BYTES=$(stat -c %s "$BIN")
+
+health_rps=$(field "$HEALTH" rps)
+ratio() { calc "$(field "$1" rps) / $health_rps" 2; }
+login_target=$(calc "0.9 * $CORES * 1000 / $BCRYPT_MS" 1)
+login_cpu_ms=$(calc "$LOGIN_TICKS * 10 / $(field "$LOGIN" requests)" 1)
+login_cores=$(calc "$LOGIN_TICKS / 100 / $DURATION" 2)
+
+echo
+echo "library-server benchmark: $BOOKS books, $USERS users, wrk $THREADS threads × $CONNECTIONS connections, ${DURATION}s a path, $CORES cores"
+echo "search word: q=$WORD (in the titles of $WORD_BOOKS books); one bcrypt verify (cost 10): $BCRYPT_MS ms of CPU ($BCRYPT_WALL_MS ms wall, on a shared machine)"
+echo
+printf '%-34s %10s %9s %9s %7s\n' path "req/s" "p50 ms" "p99 ms" "×health"
+row() { printf '%-34s %10s %9s %9s %7s\n' "$1" "$(field "$2" rps)" "$(field "$2" p50)" "$(field "$2" p99)" "$(ratio "$2")"; }
+row "GET /health" "$HEALTH"
+row "GET /books/{id}" "$BOOK"
+row "GET /users/{id} (Bearer)" "$USER"
+row "GET /books?q=$WORD&per_page=20" "$SEARCH"
+row "POST /users/login" "$LOGIN"
+row "POST /loans + return (requests)" "$LENDING"
+row "GET /books/{id} during login flood" "$BOOK_FLOOD"
+row "  (the flood: POST /users/login)" "$FLOOD"
+echo "start-ups (ms): $STARTUPS"
+echo "login run: the server used $login_cores of $CORES cores, $login_cpu_ms ms of CPU a login"
+echo
+
+RESULTS=()
+check() { # figure measured target pass(1/0)
+    local verdict=FAIL
+    [[ $4 == 1 ]] && verdict=pass
+    RESULTS+=("$verdict")
+    printf '%-44s %14s %16s  %s\n' "$1" "$2" "$3" "$verdict"
+}
+holds() { awk "BEGIN { exit !($1) }" && echo 1 || echo 0; }
+printf '%-44s %14s %16s  %s\n' figure measured target result
+r=$(ratio "$BOOK"); check "GET /books/{id} ÷ /health" "$r" "≥ 0.65" "$(holds "$r >= 0.65")"
+r=$(ratio "$USER"); check "GET /users/{id} ÷ /health" "$r" "≥ 0.65" "$(holds "$r >= 0.65")"
+r=$(ratio "$SEARCH"); check "GET /books?q= ÷ /health" "$r" "≥ 0.25" "$(holds "$r >= 0.25")"
+v=$(field "$SEARCH" p99); check "GET /books?q= p99" "$v ms" "< 10 ms" "$(holds "$v < 10")"
+v=$(field "$LOGIN" rps); check "logins/s (0.9 × $CORES cores ÷ $BCRYPT_MS ms)" "$v" "≥ $login_target" "$(holds "$v >= $login_target")"
+check "  server CPU a login (bcrypt ÷ 0.9)" "$login_cpu_ms ms" "≤ $(calc "$BCRYPT_MS / 0.9" 1) ms" "$(holds "$login_cpu_ms <= $BCRYPT_MS / 0.9")"
+v=$(field "$BOOK_FLOOD" p99); check "GET /books/{id} p99 during login flood" "$v ms" "< 20 ms" "$(holds "$v < 20")"
+v=$(field "$LENDING" pairs_per_s); check "loan + return pairs/s" "$v" "≥ 2000" "$(holds "$v >= 2000")"
+v=$(calc "$IDLE_KIB / 1024" 1); check "resident memory idle" "$v MB" "≤ 15 MB" "$(holds "$v <= 15")"
+v=$(calc "$PEAK_KIB / 1024" 1); check "resident memory peak (VmHWM)" "$v MB" "≤ 40 MB" "$(holds "$v <= 40")"
+v=$(calc "$BINARY_BYTES / 1048576" 1); check "release binary size" "$v MB" "≤ 15 MB" "$(holds "$v <= 15")"
+check "start-up to first 200 /health (median)" "$STARTUP_MS ms" "< 150 ms" "$(holds "$STARTUP_MS < 150")"
+check "import of $BOOKS Goodreads rows" "$IMPORT_S s" "< 10 s" "$(holds "$IMPORT_S < 10")"
+refused=$(field "$LENDING" refused)
+[[ $refused == 0 ]] || echo "note: $refused loan requests were refused (see $WORK/lending.txt)"
+failed=0
+for verdict in "${RESULTS[@]}"; do [[ $verdict == pass ]] || failed=$((failed + 1)); done
+echo "$((${#RESULTS[@]} - failed)) of ${#RESULTS[@]} targets met"
