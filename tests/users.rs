@@ -1038,6 +1038,7 @@ fn deleting_oneself_removes_the_row_the_picture_and_the_tokens() {
     assert_eq!(reply.body["message"], "DELETE USER SUCCESS");
     assert!(stored_pictures(&app).is_empty());
     app.get("/users/me", Some(&token)).expect(401);
+    app.get("/users/1", Some(&token)).expect(401);
     app.post(
         "/users/login",
         None,
@@ -1181,6 +1182,7 @@ fn password_reset_by_outbox_mail() {
     .expect_field_error(400, "token");
 
     app.get("/users/me", Some(&old_token)).expect(401);
+    app.get("/users/1", Some(&old_token)).expect(401);
     app.post(
         "/users/login",
         None,

@@ -33,27 +33,51 @@ fn bearer<'r>(req: &'r Request<'_>) -> Option<&'r str> {
     req.headers().get_one("access_token").map(str::trim)
 }
 
+/// A correctly signed, unexpired token: who it names and the token version it carries.
+/// Checking it costs no database trip; `Bearer::user` finishes the job inside one.
+pub struct Bearer {
+    user_id: i64,
+    version: i64,
+}
+
+impl Bearer {
+    /// The token's user, if it still exists and no password reset has voided the token.
+    /// Takes a connection so a handler can do this and its own reads in one trip.
+    pub fn user(&self, conn: &rusqlite::Connection) -> Result<User, AppError> {
+        match user::find(conn, self.user_id)? {
+            Some(user) if user.token_version == self.version => Ok(user),
+            _ => Err(AppError::Unauthorized),
+        }
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Bearer {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let Some(keys) = req.guard::<&State<Keys>>().await.succeeded() else {
+            return deny(req, AppError::Internal("auth state missing".into()));
+        };
+        let claims = bearer(req).and_then(|token| keys.verify(token));
+        match claims.and_then(|c| Some((c.sub.parse::<i64>().ok()?, c.ver))) {
+            Some((user_id, version)) => Outcome::Success(Bearer { user_id, version }),
+            None => deny(req, AppError::Unauthorized),
+        }
+    }
+}
+
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for AuthUser {
     type Error = ();
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
-        let (Some(keys), Some(db)) = (
-            req.guard::<&State<Keys>>().await.succeeded(),
-            req.guard::<&State<Db>>().await.succeeded(),
-        ) else {
+        let token = try_outcome!(req.guard::<Bearer>().await);
+        let Some(db) = req.guard::<&State<Db>>().await.succeeded() else {
             return deny(req, AppError::Internal("auth state missing".into()));
         };
-        let Some(claims) = bearer(req).and_then(|token| keys.verify(token)) else {
-            return deny(req, AppError::Unauthorized);
-        };
-        let Ok(id) = claims.sub.parse::<i64>() else {
-            return deny(req, AppError::Unauthorized);
-        };
-        let found = db.run(move |conn| user::find(conn, id)).await;
-        match found {
-            Ok(Some(user)) if user.token_version == claims.ver => Outcome::Success(AuthUser(user)),
-            Ok(_) => deny(req, AppError::Unauthorized),
+        match db.run(move |conn| token.user(conn)).await {
+            Ok(user) => Outcome::Success(AuthUser(user)),
             Err(e) => deny(req, e),
         }
     }

@@ -5,4 +5,4 @@ pub mod jwt;
 pub mod password;
 pub mod throttle;
 
-pub use guards::{Admin, AuthUser, Librarian};
+pub use guards::{Admin, AuthUser, Bearer, Librarian};
