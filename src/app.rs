@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use rocket::fairing::AdHoc;
+use rocket::fairing::{AdHoc, Fairing, Info, Kind};
 use rocket::http::{Header, Method, Status};
 use rocket::request::Request;
-use rocket::response::{self, Responder};
-use rocket::{catch, catchers, Build, Rocket};
+use rocket::response::{self, Responder, Response};
+use rocket::{catch, catchers, Build, Data, Rocket};
 
 use crate::auth::jwt::Keys;
 use crate::auth::throttle::LoginThrottle;
@@ -47,7 +47,7 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         .manage(config)
         .mount("/", controllers::routes())
         .register("/", catchers![every_status])
-        .attach(request_log())
+        .attach(RequestLog)
         .attach(security_headers()))
 }
 
@@ -134,27 +134,38 @@ struct StartedAt(Instant);
 
 /// One line a request: method, path (no query string: it can carry search text), status
 /// and time taken. Nothing else from the request is logged, so no secret can be.
-fn request_log() -> AdHoc {
-    AdHoc::on_request("request start", |req, _| {
-        Box::pin(async move {
-            req.local_cache(|| StartedAt(Instant::now()));
-        })
-    })
+struct RequestLog;
+
+#[rocket::async_trait]
+impl Fairing for RequestLog {
+    fn info(&self) -> Info {
+        Info {
+            name: "request log",
+            kind: Kind::Request | Kind::Response,
+        }
+    }
+
+    async fn on_request(&self, req: &mut Request<'_>, _data: &mut Data<'_>) {
+        req.local_cache(|| StartedAt(Instant::now()));
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        let started = req.local_cache(|| StartedAt(Instant::now())).0;
+        tracing::info!(
+            target: "library_server::request",
+            "{} {} {} {:.1}ms",
+            req.method(),
+            req.uri().path(),
+            res.status().code,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
 }
 
 fn security_headers() -> AdHoc {
-    AdHoc::on_response("security headers and request log", |req, res| {
+    AdHoc::on_response("security headers", |_req, res| {
         Box::pin(async move {
             res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
-            let started = req.local_cache(|| StartedAt(Instant::now())).0;
-            tracing::info!(
-                target: "library_server::request",
-                "{} {} {} {:.1}ms",
-                req.method(),
-                req.uri().path(),
-                res.status().code,
-                started.elapsed().as_secs_f64() * 1000.0
-            );
         })
     })
 }
