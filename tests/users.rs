@@ -442,8 +442,15 @@ fn bad_tokens_are_401() {
     )
     .expect(401);
 
-    // alg none, and a different HMAC than the server's.
-    let claims = json!({"sub": id.to_string(), "ver": 0, "iat": now(), "exp": now() + 600});
+    // alg none, and a different HMAC than the server's. A token names the account's key.
+    let key: String = app
+        .sql()
+        .query_row("SELECT token_key FROM users WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let claims =
+        json!({"sub": id.to_string(), "ver": 0, "key": key, "iat": now(), "exp": now() + 600});
     let none_header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"; // {"alg":"none","typ":"JWT"}
     let body = sign(
         claims.clone(),
@@ -478,8 +485,7 @@ fn bad_tokens_are_401() {
     )
     .expect(200);
     // …but not once expired.
-    let expired =
-        json!({"sub": id.to_string(), "ver": 0, "iat": now() - 7200, "exp": now() - 3600});
+    let expired = json!({"sub": id.to_string(), "ver": 0, "key": key, "iat": now() - 7200, "exp": now() - 3600});
     app.get(
         "/users/me",
         Some(&sign(

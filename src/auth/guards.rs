@@ -38,6 +38,7 @@ fn bearer<'r>(req: &'r Request<'_>) -> Option<&'r str> {
 pub struct Bearer {
     user_id: i64,
     version: i64,
+    key: String,
 }
 
 impl Bearer {
@@ -45,7 +46,13 @@ impl Bearer {
     /// Takes a connection so a handler can do this and its own reads in one trip.
     pub fn user(&self, conn: &rusqlite::Connection) -> Result<User, AppError> {
         match user::find(conn, self.user_id)? {
-            Some(user) if user.token_version == self.version => Ok(user),
+            Some(user)
+                if user.token_version == self.version
+                    && !self.key.is_empty()
+                    && user.token_key == self.key =>
+            {
+                Ok(user)
+            }
             _ => Err(AppError::Unauthorized),
         }
     }
@@ -60,8 +67,12 @@ impl<'r> FromRequest<'r> for Bearer {
             return deny(req, AppError::Internal("auth state missing".into()));
         };
         let claims = bearer(req).and_then(|token| keys.verify(token));
-        match claims.and_then(|c| Some((c.sub.parse::<i64>().ok()?, c.ver))) {
-            Some((user_id, version)) => Outcome::Success(Bearer { user_id, version }),
+        match claims.and_then(|c| Some((c.sub.parse::<i64>().ok()?, c.ver, c.key))) {
+            Some((user_id, version, key)) => Outcome::Success(Bearer {
+                user_id,
+                version,
+                key,
+            }),
             None => deny(req, AppError::Unauthorized),
         }
     }
