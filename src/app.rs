@@ -29,7 +29,11 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         None => setting::jwt_secret(&*db.get()?)?,
     };
     let keys = Keys::new(secret.as_bytes(), config.token_ttl_secs);
-    let media = MediaStore::new(config.images_dir(), config.image_max_bytes);
+    let media = MediaStore::new(
+        config.images_dir(),
+        config.image_max_bytes,
+        config.image_decodes_at_once,
+    );
     media.prepare()?;
     let mailer = Mailer::from_config(&config).map_err(AppError::Internal)?;
     let throttle = LoginThrottle::new(

@@ -41,6 +41,8 @@ pub struct Config {
     pub login_lockout_secs: u64,
     /// Largest accepted picture or cover upload, in bytes.
     pub image_max_bytes: u64,
+    /// Pictures decoded at once; more uploads wait. Each decode may take up to 40 MiB.
+    pub image_decodes_at_once: usize,
     /// Lending policy: days a loan runs, and again on each renewal.
     pub loan_days: u32,
     pub max_active_loans: u32,
@@ -77,6 +79,7 @@ impl Default for Config {
             login_max_failures_per_address: 20,
             login_lockout_secs: 5 * 60,
             image_max_bytes: 2 * 1024 * 1024,
+            image_decodes_at_once: 2,
             loan_days: 14,
             max_active_loans: 5,
             max_renewals: 2,
