@@ -106,7 +106,7 @@ impl Cli {
         // Before anything is created: the database, backups and mail hold personal data.
         host::owner_only_files();
         let settings = self.settings()?;
-        for warning in settings.warnings() {
+        for warning in settings.unknown_key_warnings() {
             tracing::warn!("{warning}");
         }
         match self.command {
@@ -132,6 +132,9 @@ impl Cli {
 }
 
 fn serve(settings: Settings) -> CliResult {
+    if let Some(warning) = settings.mail_link_warning() {
+        tracing::warn!("{warning}");
+    }
     host::raise_open_file_limit();
     let db = Db::open(&settings.config.database)?;
     let rocket = crate::build(settings, db)?;

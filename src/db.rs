@@ -102,9 +102,9 @@ fn check_header(path: &Path) -> Result<(), String> {
     )
 }
 
-/// A new database (or backup) is created readable by its owner only: it holds password hashes, e-mail
-/// addresses and reset tokens. SQLite gives its -wal and -shm files the database's own
-/// mode. An existing file keeps the mode it has.
+/// A new database (or backup) is created readable by its owner only: it holds password
+/// hashes, e-mail addresses and reset tokens. SQLite gives its -wal and -shm files the
+/// database's own mode. An existing file keeps the mode it has.
 pub fn create_owner_only(path: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

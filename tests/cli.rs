@@ -442,17 +442,15 @@ fn reset_links_point_at_a_reachable_address_and_a_missing_public_url_is_warned_a
 #[test]
 fn mail_without_a_public_url_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN)
-        .current_dir(dir.path())
-        .args(["migrate", "--database", "lib.db"])
-        .env("LIBRARY_SMTP_HOST", "mail.example.org")
-        .env("LIBRARY_LOG", "warn")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
-    assert!(err.contains("public_url"), "{err}");
-    assert!(err.contains("smtp_host"), "{err}");
+    // No mail is sent: the warning is given at start.
+    let _server = start_logged(
+        dir.path(),
+        &[],
+        &[("LIBRARY_SMTP_HOST", "mail.example.org")],
+    );
+    let log = server_log(dir.path());
+    assert!(log.contains("public_url"), "{log}");
+    assert!(log.contains("smtp_host"), "{log}");
 }
 
 #[cfg(target_os = "linux")]

@@ -366,13 +366,18 @@ pub(crate) async fn reset_password(
         user::set_password(tx, user_id, &hash)
     })
     .await?;
-    // The used token's mail, and those of the user's other tokens, spent with it.
+    // The used token's mail, and those of the user's other tokens, spent with it. The
+    // password is changed by now, so a failure here is only logged.
     let mailer = Arc::clone(mailer);
-    db.run(move |conn| {
-        prune_outbox(&mailer, conn);
-        Ok(())
-    })
-    .await?;
+    let pruned = db
+        .run(move |conn| {
+            prune_outbox(&mailer, conn);
+            Ok(())
+        })
+        .await;
+    if let Err(e) = pruned {
+        tracing::warn!(error = %e, "outbox not pruned");
+    }
     Ok(Success::ok(
         "RESET PASSWORD",
         json!({ "detail": "The password is changed; earlier sessions are signed out." }),
