@@ -36,6 +36,10 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
     );
     media.prepare()?;
     let mailer = Mailer::from_config(&config).map_err(AppError::Internal)?;
+    // Reset mails left from before this start whose token has since been used or expired.
+    if let Err(e) = crate::mail::prune_outbox(&config.outbox_dir(), &*db.get()?) {
+        tracing::warn!(error = %e, "outbox not pruned");
+    }
     let throttle = LoginThrottle::new(
         config.login_max_failures,
         config.login_max_failures_per_address,

@@ -2,6 +2,9 @@
 //! variables ← command-line flags. Rocket reads its own keys (address, port, limits) from
 //! the same layered source, so both always agree.
 
+mod checks;
+
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
 use rocket::figment::providers::{Env, Format, Serialized, Toml};
@@ -10,6 +13,10 @@ use serde::{Deserialize, Serialize};
 
 /// A configuration problem: which key, from which source, and what is wrong.
 pub type ConfigError = Box<rocket::figment::Error>;
+
+/// The shipped `Rocket.toml`, compiled in as the built-in defaults: the binary started from
+/// any folder has the documented limits, and the file and the binary cannot disagree.
+const SHIPPED_ROCKET_TOML: &str = include_str!("../Rocket.toml");
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
@@ -89,17 +96,16 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The layered source without command-line flags: Rocket's defaults, ours, then
-    /// `Rocket.toml` (or the file `ROCKET_CONFIG` names), `ROCKET_*` and `LIBRARY_*`
-    /// variables. Built here rather than from `rocket::Config::figment()`, which would put
-    /// Rocket's own defaults back over ours (its chatty logger among them) when there is
-    /// no Rocket.toml in the working directory.
+    /// The layered source without command-line flags: Rocket's defaults, ours, the shipped
+    /// `Rocket.toml` compiled in, then the working folder's `Rocket.toml` (or the file
+    /// `ROCKET_CONFIG` names), `ROCKET_*` and `LIBRARY_*` variables. Built here rather than
+    /// from `rocket::Config::figment()`, which would put Rocket's own defaults (1 MiB JSON
+    /// bodies, its chatty logger) back over ours when there is no Rocket.toml in the folder.
     pub fn figment() -> Figment {
         let file = Env::var_or("ROCKET_CONFIG", "Rocket.toml");
         Figment::from(rocket::Config::default())
             .merge(Serialized::defaults(Config::default()))
-            // Requests are logged by library-server itself (app.rs).
-            .merge(("log_level", rocket::config::LogLevel::Off))
+            .merge(Toml::string(SHIPPED_ROCKET_TOML).nested())
             .merge(Toml::file(file).nested())
             .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
             .merge(Env::prefixed("LIBRARY_").global())
@@ -143,16 +149,114 @@ impl Settings {
         Ok(Settings { config, figment })
     }
 
-    /// Where mail links should point.
+    /// Where mail links should point: `public_url`, else this server's own address. A
+    /// server listening on every interface (`0.0.0.0`, `::`) has no one address to name,
+    /// and a link to 0.0.0.0 opens nothing, so the link then names the loopback address
+    /// (and `warnings` says to set `public_url`).
     pub fn public_url(&self) -> String {
-        if let Some(url) = &self.config.public_url {
+        if let Some(url) = self.config.public_url.as_deref().filter(|u| !u.is_empty()) {
             return url.trim_end_matches('/').to_string();
         }
-        let address: String = self
-            .figment
-            .extract_inner("address")
-            .unwrap_or_else(|_| "127.0.0.1".into());
+        let address = self.listen_address();
+        let host = if address.is_unspecified() {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            address
+        };
         let port: u16 = self.figment.extract_inner("port").unwrap_or(8000);
-        format!("http://{address}:{port}")
+        match host {
+            IpAddr::V6(v6) => format!("http://[{v6}]:{port}"),
+            IpAddr::V4(v4) => format!("http://{v4}:{port}"),
+        }
+    }
+
+    fn listen_address(&self) -> IpAddr {
+        self.figment
+            .extract_inner("address")
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+    }
+
+    /// Settings nothing reads (most likely typos), one warning each, for every command.
+    pub fn unknown_key_warnings(&self) -> Vec<String> {
+        checks::unknown_keys(&self.figment)
+    }
+
+    /// For the server's start: a warning when links in mail would not reach the people
+    /// they are sent to.
+    pub fn mail_link_warning(&self) -> Option<String> {
+        if self
+            .config
+            .public_url
+            .as_deref()
+            .is_some_and(|u| !u.is_empty())
+        {
+            return None;
+        }
+        let link = self.public_url();
+        if self
+            .config
+            .smtp_host
+            .as_deref()
+            .is_some_and(|h| !h.is_empty())
+        {
+            return Some(format!(
+                "mail is configured (smtp_host) but public_url is not: password-reset links \
+                 will point to {link}, which only this machine may open; set public_url to \
+                 the address people use to reach the server"
+            ));
+        }
+        self.listen_address().is_unspecified().then(|| {
+            format!(
+                "public_url is not set and the server listens on every address: \
+                 password-reset links will point to {link}; set public_url to the address \
+                 people use to reach the server"
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Settings {
+        let mut figment = Config::figment().merge(("port", 9000));
+        for (key, value) in pairs {
+            figment = figment.merge((*key, *value));
+        }
+        Settings::load(figment).unwrap()
+    }
+
+    #[test]
+    fn mail_links_never_name_an_unspecified_address() {
+        let any = settings(&[("address", "0.0.0.0")]);
+        assert_eq!(any.public_url(), "http://127.0.0.1:9000");
+        assert!(any.mail_link_warning().unwrap().contains("public_url"));
+        assert_eq!(
+            settings(&[("address", "::")]).public_url(),
+            "http://127.0.0.1:9000"
+        );
+        assert_eq!(
+            settings(&[("address", "::1")]).public_url(),
+            "http://[::1]:9000"
+        );
+        assert_eq!(
+            settings(&[("address", "192.168.1.20")]).public_url(),
+            "http://192.168.1.20:9000"
+        );
+        let set = settings(&[
+            ("address", "0.0.0.0"),
+            ("public_url", "https://library.example.org/"),
+        ]);
+        assert_eq!(set.public_url(), "https://library.example.org");
+        assert_eq!(set.mail_link_warning(), None);
+    }
+
+    #[test]
+    fn mail_without_a_public_url_is_warned_about() {
+        assert_eq!(settings(&[]).mail_link_warning(), None);
+        let mail = settings(&[("smtp_host", "mail.example.org")]);
+        let warning = mail.mail_link_warning().unwrap();
+        assert!(warning.contains("smtp_host") && warning.contains("public_url"));
     }
 }

@@ -1,6 +1,7 @@
 //! The SQLite pool, its per-connection settings, the compiled-in migrations, and `run`,
 //! which moves database work off the async runtime.
 
+use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
@@ -103,6 +104,50 @@ pub enum OpenError {
     },
 }
 
+/// Every SQLite database file starts with these 16 bytes.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Refuses, before SQLite touches it, an existing file that is not a database (a picture,
+/// a CSV, a mistyped path): it is left exactly as it was. An empty file is a new database.
+fn check_header(path: &Path) -> Result<(), String> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.to_string()),
+    };
+    if file.metadata().map_err(|e| e.to_string())?.is_dir() {
+        return Err("it is a folder, not a database file".into());
+    }
+    let mut start = Vec::with_capacity(SQLITE_HEADER.len());
+    (&mut file)
+        .take(SQLITE_HEADER.len() as u64)
+        .read_to_end(&mut start)
+        .map_err(|e| e.to_string())?;
+    if start.is_empty() || start == SQLITE_HEADER {
+        return Ok(());
+    }
+    Err(
+        "it is not an SQLite database (it does not start with the SQLite header); \
+         it was left as it is: check the --database path"
+            .into(),
+    )
+}
+
+/// A new database (or backup) is created readable by its owner only: it holds password
+/// hashes, e-mail addresses and reset tokens. SQLite gives its -wal and -shm files the
+/// database's own mode. An existing file keeps the mode it has.
+pub fn create_owner_only(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Settings every connection gets. WAL lets readers run beside the one writer; the busy
 /// timeout makes a second writer wait instead of failing at once.
 fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -128,6 +173,15 @@ impl Db {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
         }
+        check_header(path).map_err(|reason| OpenError::Open {
+            path: shown.clone(),
+            reason,
+        })?;
+        create_owner_only(path).map_err(|e| fail(&e))?;
+        // One plain connection first, so a file SQLite cannot use fails at once with its
+        // reason: the pool would retry setting up its connections for 30 s before giving up.
+        let mut write_conn = Connection::open(path).map_err(|e| fail(&e))?;
+        configure(&mut write_conn).map_err(|e| fail(&e))?;
         let manager = SqliteConnectionManager::file(path).with_init(configure);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
@@ -163,8 +217,6 @@ impl Db {
             },
         })?;
         drop(conn);
-        let mut write_conn = Connection::open(path).map_err(|e| fail(&e))?;
-        configure(&mut write_conn).map_err(|e| fail(&e))?;
         let (writer, jobs) = mpsc::channel::<WriteJob>();
         std::thread::Builder::new()
             .name("db-writer".into())

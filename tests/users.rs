@@ -1293,3 +1293,81 @@ fn unknown_fields_and_repeated_parameters_are_refused_by_name() {
         .expect_field_error(400, "page");
     app.get("/users?q=ad&unrelated=1", Some(&token)).expect(200);
 }
+
+#[test]
+fn a_picture_sent_under_another_field_name_is_refused_naming_the_field_expected() {
+    let app = TestApp::new();
+    let (id, token) = app.user("anna");
+    let reply = upload(
+        &app,
+        id,
+        &token,
+        vec![Part::file("picture", "me.png", png(8, 8))],
+    )
+    .expect_field_error(400, "image");
+    let problem = reply.body["errors"]["image"].as_str().unwrap();
+    assert!(problem.contains("multipart field `image`"), "{problem}");
+    assert!(problem.contains("came as `picture`"), "{problem}");
+}
+
+/// The names of the mails in the outbox.
+fn outbox_files(app: &TestApp) -> Vec<String> {
+    std::fs::read_dir(app.data_dir().join("outbox"))
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name.ends_with(".eml"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn eml_mails(app: &TestApp) -> Vec<String> {
+    let dir = app.data_dir().join("outbox");
+    outbox_files(app)
+        .iter()
+        .map(|name| std::fs::read_to_string(dir.join(name)).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_reset_mail_leaves_the_outbox_once_its_token_is_spent() {
+    let app = TestApp::new();
+    app.user("anna");
+    app.user("bert");
+    for email in ["anna@example.org", "anna@example.org", "bert@example.org"] {
+        app.post("/users/password/forgot", None, json!({ "email": email }))
+            .expect(200);
+    }
+    // Whole mails only: one still being written is a `.part` file.
+    for _ in 0..200 {
+        if outbox_files(&app).len() == 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let mails = eml_mails(&app);
+    assert_eq!(mails.len(), 3);
+    let anna: Vec<&String> = mails
+        .iter()
+        .filter(|m| m.contains("To: anna@example.org"))
+        .collect();
+    assert_eq!(anna.len(), 2);
+    let token = token_in(anna[1]);
+    app.post(
+        "/users/password/reset",
+        None,
+        json!({"token": token, "password": "new-password-1"}),
+    )
+    .expect(200);
+    // Both of anna's tokens are spent (a reset ends every open one), so both mails go;
+    // bert's token is still good and his mail stays.
+    let left = eml_mails(&app);
+    assert_eq!(left.len(), 1, "{:?}", outbox_files(&app));
+    assert!(left[0].contains("To: bert@example.org"));
+    let names = outbox_files(&app);
+    assert!(
+        names[0].starts_with("reset-") && !names[0].contains(&token),
+        "{names:?}"
+    );
+}

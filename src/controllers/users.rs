@@ -29,7 +29,7 @@ use crate::views::user::{
     RoleRequest, UserView, UsernameRequest,
 };
 
-/// Where reset links point (the admin page's reset form).
+/// The base of links sent by mail (`public_url`, or this server's own address).
 pub struct PublicUrl(pub String);
 
 pub fn routes() -> Vec<Route> {
@@ -223,7 +223,8 @@ pub(crate) async fn change_username(
 /// Sets a profile picture from a PNG, JPEG, GIF or WebP upload (judged by content),
 /// resized to fit 256×256 and re-encoded; the previous picture is removed.
 #[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])),
-    request_body(content = inline(ImageUpload), content_type = "multipart/form-data"),
+    request_body(content = inline(ImageUpload), content_type = "multipart/form-data",
+        description = "The picture, as the multipart field `image` (any other name is a 400)"),
     responses(
         (status = 200, description = "The user with the new `image_file`", body = Envelope<UserView>),
 ))]
@@ -276,7 +277,7 @@ pub(crate) async fn forgot_password(
     let db = db.inner().clone();
     let mailer = Arc::clone(mailer);
     let ttl = config.reset_token_ttl_secs as i64;
-    let link_base = format!("{}/admin/#reset?token=", public_url.0);
+    let link_base = format!("{}/reset-password?token=", public_url.0);
     spawn_blocking(move || {
         if let Err(e) = send_reset_mail(&db, &mailer, &email, ttl, &link_base) {
             tracing::warn!(error = %e, "password reset mail not sent");
@@ -304,8 +305,9 @@ fn send_reset_mail(
     };
     let at = now();
     password_reset::prune(&conn, at).map_err(|e| e.to_string())?;
-    password_reset::create(&conn, user.id, &token_hash(&token), at + ttl)
-        .map_err(|e| e.to_string())?;
+    let hashed = token_hash(&token);
+    password_reset::create(&conn, user.id, &hashed, at + ttl).map_err(|e| e.to_string())?;
+    prune_outbox(mailer, &conn);
     drop(conn);
     let minutes = (ttl / 60).max(1);
     let text = format!(
@@ -313,12 +315,20 @@ fn send_reset_mail(
          Someone (we hope you) asked to reset the password of your library account.\n\
          Open this link within {minutes} minutes to choose a new one:\n\n\
          {link_base}{token}\n\n\
-         Or send this token to POST /users/password/reset with your new password:\n\n\
-         {token}\n\n\
-         If it was not you, ignore this message: your password stays as it is.\n",
+         The link works once. If it was not you, ignore this message: your password \
+         stays as it is.\n",
         name = user.username,
     );
-    mailer.send(&user.email, "Reset your library password", text)
+    mailer.send_reset(&hashed, &user.email, "Reset your library password", text)
+}
+
+/// Removes outbox mails whose reset token can no longer be used; a failure is only logged.
+fn prune_outbox(mailer: &Mailer, conn: &rusqlite::Connection) {
+    if let Some(folder) = mailer.outbox() {
+        if let Err(e) = crate::mail::prune_outbox(folder, conn) {
+            tracing::warn!(error = %e, "outbox not pruned");
+        }
+    }
 }
 
 /// Sets a new password with a mailed token; every earlier token of the user stops working.
@@ -329,6 +339,7 @@ fn send_reset_mail(
 pub(crate) async fn reset_password(
     db: &State<Db>,
     config: &State<Config>,
+    mailer: &State<Arc<Mailer>>,
     body: Fields<ResetRequest>,
 ) -> Reply {
     let reset = body.0.validate()?;
@@ -355,6 +366,18 @@ pub(crate) async fn reset_password(
         user::set_password(tx, user_id, &hash)
     })
     .await?;
+    // The used token's mail, and those of the user's other tokens, spent with it. The
+    // password is changed by now, so a failure here is only logged.
+    let mailer = Arc::clone(mailer);
+    let pruned = db
+        .run(move |conn| {
+            prune_outbox(&mailer, conn);
+            Ok(())
+        })
+        .await;
+    if let Err(e) = pruned {
+        tracing::warn!(error = %e, "outbox not pruned");
+    }
     Ok(Success::ok(
         "RESET PASSWORD",
         json!({ "detail": "The password is changed; earlier sessions are signed out." }),

@@ -117,6 +117,7 @@ pub struct LoginReply {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct CsvUpload {
+    /// The CSV file; the multipart field must be named `file`.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
@@ -125,6 +126,7 @@ pub struct CsvUpload {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ImageUpload {
+    /// A PNG, JPEG, GIF or WebP picture; the multipart field must be named `image`.
     #[schema(value_type = String, format = Binary)]
     image: Vec<u8>,
 }
