@@ -415,7 +415,10 @@ fn login_from(
         .header(ContentType::JSON)
         .body(body.to_string());
     for (name, value) in headers {
-        request = request.header(rocket::http::Header::new(name.to_string(), value.to_string()));
+        request = request.header(rocket::http::Header::new(
+            name.to_string(),
+            value.to_string(),
+        ));
     }
     let response = request.dispatch();
     let status = response.status().code;
@@ -437,7 +440,10 @@ fn a_client_address_header_is_not_trusted_by_default() {
     // Rotating X-Real-IP (or X-Forwarded-For) does not make one client many.
     for (i, who) in ["a", "b", "c"].iter().enumerate() {
         let fake = format!("203.0.113.{i}");
-        let headers = [("X-Real-IP", fake.as_str()), ("X-Forwarded-For", fake.as_str())];
+        let headers = [
+            ("X-Real-IP", fake.as_str()),
+            ("X-Forwarded-For", fake.as_str()),
+        ];
         assert_eq!(login_from(&app, "192.0.2.7", &headers, wrong(who)).0, 401);
     }
     let headers = [("X-Real-IP", "203.0.113.99")];
@@ -557,7 +563,8 @@ fn an_attack_from_elsewhere_does_not_lock_out_a_known_device() {
 
     // A known device's own failures are bounded like a pair's.
     let device = body["device_token"].as_str().unwrap().to_string();
-    let guess = json!({"email": "anna@example.org", "password": "wrong-password", "device_token": device});
+    let guess =
+        json!({"email": "anna@example.org", "password": "wrong-password", "device_token": device});
     for _ in 0..3 {
         assert_eq!(login_from(&app, "203.0.113.9", &[], guess.clone()).0, 401);
     }
@@ -1515,7 +1522,11 @@ fn reset_mails_to_one_person_are_limited_with_the_same_answer() {
     }
     wait_for_mail(&app, 3);
     std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_eq!(outbox(&app).len(), 3, "at most 3 mails an hour to one person");
+    assert_eq!(
+        outbox(&app).len(),
+        3,
+        "at most 3 mails an hour to one person"
+    );
 }
 
 #[test]
@@ -1533,7 +1544,11 @@ fn reset_requests_from_one_address_are_limited() {
     wait_for_mail(&app, 2);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let mails = outbox(&app);
-    assert_eq!(mails.len(), 2, "the third request from that address sent nothing");
+    assert_eq!(
+        mails.len(),
+        2,
+        "the third request from that address sent nothing"
+    );
     assert!(!mails.iter().any(|m| m.contains("To: cleo@example.org")));
     // Another client is not held back by that one.
     forgot_from(&app, "198.51.100.8", "cleo@example.org");
@@ -1567,7 +1582,11 @@ fn an_email_must_be_one_address() {
     assert_eq!(count_users(&app), 0);
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert!(outbox(&app).is_empty());
-    for good in ["name@example.org", "a.b+tag@sub.example.co.uk", "admin@demo.library"] {
+    for good in [
+        "name@example.org",
+        "a.b+tag@sub.example.co.uk",
+        "admin@demo.library",
+    ] {
         let name = good.split(['@', '+', '.']).next().unwrap().to_string() + "_x";
         let reply = app
             .post(
@@ -1606,17 +1625,32 @@ fn answers_with_tokens_or_personal_data_are_not_stored_by_caches() {
         json!({"email": "admin@example.org", "password": "wrong-password"}),
     );
     assert_eq!(failed.header("Cache-Control"), Some("no-store"));
-    for path in ["/users/me", "/users", "/users/1", "/users/username/admin", "/loans", "/holds"] {
+    for path in [
+        "/users/me",
+        "/users",
+        "/users/1",
+        "/users/username/admin",
+        "/loans",
+        "/holds",
+    ] {
         let reply = app.get(path, Some(&token)).expect(200);
         assert_eq!(reply.header("Cache-Control"), Some("no-store"), "{path}");
     }
     let forgot = app
-        .post("/users/password/forgot", None, json!({"email": "admin@example.org"}))
+        .post(
+            "/users/password/forgot",
+            None,
+            json!({"email": "admin@example.org"}),
+        )
         .expect(200);
     assert_eq!(forgot.header("Cache-Control"), Some("no-store"));
     // Any request that carried credentials, even to a public path.
     let book = app
-        .post("/books", Some(&token), json!({"title": "Dune", "author": "Frank Herbert"}))
+        .post(
+            "/books",
+            Some(&token),
+            json!({"title": "Dune", "author": "Frank Herbert"}),
+        )
         .expect(201);
     assert_eq!(book.header("Cache-Control"), Some("no-store"));
     let reply = app.get("/books", Some(&token)).expect(200);
