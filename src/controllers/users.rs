@@ -103,10 +103,11 @@ pub(crate) async fn login(
     let found = db
         .run(move |conn| user::find_by_login(conn, &lookup))
         .await?;
-    // Count by account when there is one, so e-mail and username share a count.
+    // Count by account when there is one, so e-mail and username share a count; a name
+    // no account has is counted apart, so typing "#7" cannot spend account 7's count.
     let account = match &found {
         Some(user) => format!("#{}", user.id),
-        None => attempt.login.clone(),
+        None => format!("name:{}", attempt.login),
     };
     let device = found
         .as_ref()
