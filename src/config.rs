@@ -41,11 +41,22 @@ pub struct Config {
     pub smtp_tls: SmtpTls,
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
-    /// Failed logins for one account before it is locked for `login_lockout_secs`.
+    /// Failed logins for one account from one client address (or from one known device)
+    /// before that pair is locked for `login_lockout_secs`.
     pub login_max_failures: u32,
-    /// Failed logins from one client address before it is locked.
+    /// Failed logins for one account from all addresses together before the account is
+    /// locked for every client but its known devices.
+    pub login_max_failures_per_account: u32,
+    /// Failed logins from one client address, across accounts, before it is locked.
     pub login_max_failures_per_address: u32,
+    /// How long failures are counted, and how long a lock lasts.
     pub login_lockout_secs: u64,
+    /// Days a known-device token (handed out at each login) stays valid.
+    pub login_device_days: u32,
+    /// Password-reset mails one address may receive in an hour.
+    pub reset_mails_per_recipient_per_hour: u32,
+    /// Password-reset requests one client address may make in an hour.
+    pub reset_requests_per_address_per_hour: u32,
     /// Largest accepted picture or cover upload, in bytes.
     pub image_max_bytes: u64,
     /// Pictures decoded at once; more uploads wait. Each decode may take up to 40 MiB.
@@ -83,8 +94,12 @@ impl Default for Config {
             smtp_username: None,
             smtp_password: None,
             login_max_failures: 5,
-            login_max_failures_per_address: 20,
+            login_max_failures_per_account: 50,
+            login_max_failures_per_address: 300,
             login_lockout_secs: 5 * 60,
+            login_device_days: 180,
+            reset_mails_per_recipient_per_hour: 3,
+            reset_requests_per_address_per_hour: 10,
             image_max_bytes: 2 * 1024 * 1024,
             image_decodes_at_once: 2,
             loan_days: 14,
@@ -105,6 +120,9 @@ impl Config {
         let file = Env::var_or("ROCKET_CONFIG", "Rocket.toml");
         Figment::from(rocket::Config::default())
             .merge(Serialized::defaults(Config::default()))
+            // Trust no header for the client's address (anyone can send one); behind a
+            // reverse proxy, `ip_header` names the one it sets.
+            .merge(("ip_header", false))
             .merge(Toml::string(SHIPPED_ROCKET_TOML).nested())
             .merge(Toml::file(file).nested())
             .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())

@@ -93,3 +93,19 @@ fn the_document_path_form_is_derived_correctly() {
     assert_eq!(openapi_path("/admin/<path..>"), "/admin/{path}");
     assert_eq!(openapi_path("/health"), "/health");
 }
+
+#[test]
+fn login_documents_the_device_token_both_ways() {
+    let app = TestApp::new();
+    let doc = document(&app);
+    let schemas = &doc["components"]["schemas"];
+    let sent = &schemas["LoginRequest"]["properties"]["device_token"];
+    assert_eq!(sent["type"], "string", "{sent}");
+    assert_eq!(sent["maxLength"], 256);
+    let required = schemas["LoginRequest"]["required"].to_string();
+    assert!(!required.contains("device_token"), "optional: {required}");
+    let answered = &schemas["LoginReply"]["properties"]["device_token"];
+    assert_eq!(answered["type"], "string", "{answered}");
+    let login = &doc["paths"]["/users/login"]["post"]["responses"];
+    assert!(!login["429"].is_null() && !login["401"].is_null());
+}

@@ -1,6 +1,8 @@
 //! Request guards: a handler's signature says who may call it. No or bad token → 401,
 //! a valid token with too little power → 403.
 
+use std::net::IpAddr;
+
 use rocket::outcome::{try_outcome, Outcome};
 use rocket::request::{self, FromRequest, Request};
 use rocket::State;
@@ -121,19 +123,32 @@ impl<'r> FromRequest<'r> for Admin {
     }
 }
 
-/// The client's address, for throttling ("unknown" when Rocket cannot tell).
+/// The client's address, for throttling ("unknown" when Rocket cannot tell). It is the
+/// connection's peer unless `ip_header` names a header to trust (set it only behind a
+/// reverse proxy that overwrites that header: anyone else can send it). An IPv6 client is
+/// counted by its /64, which one machine commonly has whole.
 pub struct ClientAddr(pub String);
+
+impl ClientAddr {
+    pub fn of(ip: Option<IpAddr>) -> ClientAddr {
+        let key = match ip.map(|ip| ip.to_canonical()) {
+            Some(IpAddr::V6(v6)) => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+            }
+            Some(ip) => ip.to_string(),
+            None => "unknown".into(),
+        };
+        ClientAddr(key)
+    }
+}
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for ClientAddr {
     type Error = ();
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
-        let addr = req
-            .client_ip()
-            .map(|ip| ip.to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Outcome::Success(ClientAddr(addr))
+        Outcome::Success(ClientAddr::of(req.client_ip()))
     }
 }
 
@@ -145,5 +160,21 @@ impl AuthUser {
         } else {
             Err(AppError::Forbidden)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClientAddr;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let of = |ip: &str| ClientAddr::of(Some(ip.parse().unwrap())).0;
+        assert_eq!(of("192.0.2.7"), "192.0.2.7");
+        assert_eq!(of("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(of("2001:db8:1:2:aaaa::1"), of("2001:db8:1:2:bbbb::2"));
+        assert_eq!(of("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_ne!(of("2001:db8:1:2::1"), of("2001:db8:1:3::1"));
+        assert_eq!(ClientAddr::of(None).0, "unknown");
     }
 }
