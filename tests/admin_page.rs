@@ -11,6 +11,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -23,6 +24,7 @@ use common::{TestApp, PASSWORD};
 use fantoccini::{Client, ClientBuilder, Locator};
 use library_server::config::{Config, Settings};
 use library_server::db::Db;
+use regex::Regex;
 use rocket::figment::providers::Serialized;
 use rocket::Shutdown;
 use serde_json::{json, Value};
@@ -121,6 +123,103 @@ fn the_reset_page_is_served_with_the_same_policy() {
         !code.contains("innerHTML"),
         "server text goes in as text only"
     );
+}
+
+/// The page is ES modules loaded straight from the binary: one module the browser cannot
+/// fetch, or gets with another type than JavaScript, stops the whole page. So walk the
+/// imports from each page's entry module, as the browser would, and check every module is
+/// served as JavaScript under the page's policy; and that no script in static/ is left out
+/// of the walk (a file nothing imports is dead, or its import is misspelt).
+#[test]
+fn every_module_the_pages_import_is_served_as_javascript() {
+    let app = TestApp::new();
+    let html = String::from_utf8_lossy(&app.get("/admin", None).bytes).into_owned();
+    // A classic script cannot `import`; the entry must be loaded as a module.
+    assert!(
+        html.contains(r#"<script src="/admin/app.js" type="module">"#),
+        "{html}"
+    );
+
+    // Static `import … from '…'`, `import '…'` and `export … from '…'` at a line's start
+    // (the page uses no dynamic import()).
+    let specifier =
+        Regex::new(r#"(?m)^\s*(?:import|export)\s+(?:[^;'"]*?\s+from\s+)?['"]([^'"]+)['"]"#)
+            .expect("regex");
+    let mut served = BTreeSet::new();
+    let mut queue = vec![
+        "/admin/app.js".to_string(),
+        "/admin/reset-password.js".to_string(),
+    ];
+    while let Some(url) = queue.pop() {
+        if !served.insert(url.clone()) {
+            continue;
+        }
+        let module = app.get(&url, None);
+        assert_eq!(module.status, 200, "{url} is imported but not served");
+        let kind = module.content_type.clone().unwrap_or_default();
+        assert!(
+            kind.starts_with("text/javascript"),
+            "{url} is served as {kind}"
+        );
+        assert_eq!(module.header("Content-Security-Policy"), Some(CSP), "{url}");
+        let code = String::from_utf8_lossy(&module.bytes);
+        assert!(
+            !code.contains(".innerHTML"),
+            "{url}: server text goes in as text only"
+        );
+        for found in specifier.captures_iter(&code) {
+            let target = &found[1];
+            // A bare name needs an import map and another origin is outside the policy:
+            // only files of the page itself can load.
+            assert!(
+                target.starts_with("./") || target.starts_with("../"),
+                "{url} imports {target:?}, not a relative path"
+            );
+            let next = resolve(&url, target);
+            assert!(next.starts_with("/admin/"), "{url} imports {next}");
+            queue.push(next);
+        }
+    }
+    assert!(served.len() > 2, "the walk found no imports: {served:?}");
+
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    let mut on_disk = BTreeSet::new();
+    scripts_in(&folder, &folder, &mut on_disk);
+    assert_eq!(
+        served, on_disk,
+        "served by imports vs. the scripts in static/"
+    );
+}
+
+/// The URL an import names, relative to the module that imports it.
+fn resolve(from: &str, target: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop(); // the importing file's own name
+    for part in target.split('/') {
+        match part {
+            "." => {}
+            ".." => {
+                parts.pop();
+            }
+            name => parts.push(name),
+        }
+    }
+    parts.join("/")
+}
+
+/// Every .js file under static/ (the built-in pictures aside), as its /admin/ URL.
+fn scripts_in(root: &Path, folder: &Path, found: &mut BTreeSet<String>) {
+    for entry in std::fs::read_dir(folder).expect("read static/") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            if path != root.join("images") {
+                scripts_in(root, &path, found);
+            }
+        } else if path.extension().is_some_and(|ext| ext == "js") {
+            let relative = path.strip_prefix(root).expect("under static/");
+            found.insert(format!("/admin/{}", relative.display()));
+        }
+    }
 }
 
 #[test]

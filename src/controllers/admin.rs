@@ -15,7 +15,8 @@ use rust_embed::RustEmbed;
 
 use crate::error::{ApiResult, AppError};
 
-/// Everything in static/ except the built-in pictures, which images.rs embeds and serves.
+/// Everything in static/ except the built-in pictures, which images.rs embeds and serves:
+/// the pages, and the admin page's ES modules under static/js/, served at /admin/js/….
 #[derive(RustEmbed)]
 #[folder = "static/"]
 #[exclude = "images/*"]
@@ -88,6 +89,8 @@ fn asset(name: &str, seen: IfNoneMatch) -> ApiResult<Asset> {
     let file = Page::get(name).ok_or(AppError::NotFound)?;
     let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
     let extension = name.rsplit_once('.').map(|(_, ext)| ext).unwrap_or("");
+    // `.js` is `text/javascript`: a browser refuses a module script served as anything
+    // but JavaScript, and with `nosniff` would not guess.
     let content_type = ContentType::from_extension(extension).unwrap_or(ContentType::Binary);
     // A page must be checked on every visit so a new release is picked up at once; its
     // scripts and styles may be reused for a few minutes.
