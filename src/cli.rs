@@ -170,7 +170,7 @@ fn create_admin(settings: &Settings, email: &str, username: &str) -> CliResult {
     let email = Email::parse(email).map_err(|e| format!("email {e}"))?;
     let username = Username::parse(username).map_err(|e| format!("username {e}"))?;
     let password = Password::parse(&read_password()?).map_err(|e| format!("password {e}"))?;
-    let hash = bcrypt::hash(password.expose(), settings.config.bcrypt_cost)?;
+    let hash = crate::auth::password::hash_blocking(&password, settings.config.bcrypt_cost)?;
     let db = Db::open(&settings.config.database)?;
     let mut conn = db.get()?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

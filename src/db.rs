@@ -65,6 +65,14 @@ pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 /// connection keeps its own page cache (memory).
 const POOL_SIZE: u32 = 4;
 
+/// Writes that may wait for the writer thread; one more is answered 503 at once. Each
+/// waits its turn of well under a millisecond, so a full queue means a client is flooding
+/// the server, and refusing is kinder to everyone else than queueing without end.
+const WRITE_QUEUE: usize = 1024;
+
+/// How long a read waits for a free connection before it is answered 503.
+const READ_WAIT: Duration = Duration::from_secs(5);
+
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
@@ -78,7 +86,8 @@ pub struct Db {
     /// blocking threads costs wake-ups; one thread taking the next job at once does not.
     /// Each job is still its own `BEGIN IMMEDIATE` transaction, which guards against every
     /// other process (the command line, a second server).
-    writer: mpsc::Sender<WriteJob>,
+    writer: mpsc::SyncSender<WriteJob>,
+    read_wait: Duration,
 }
 
 type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -165,6 +174,11 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
 impl Db {
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Db, OpenError> {
+        Db::open_bounded(path, WRITE_QUEUE, READ_WAIT)
+    }
+
+    /// `open` with the queue bounds given, so tests can reach them.
+    fn open_bounded(path: &Path, write_queue: usize, read_wait: Duration) -> Result<Db, OpenError> {
         let shown = path.display().to_string();
         let fail = |e: &dyn std::fmt::Display| OpenError::Open {
             path: shown.clone(),
@@ -217,7 +231,7 @@ impl Db {
             },
         })?;
         drop(conn);
-        let (writer, jobs) = mpsc::channel::<WriteJob>();
+        let (writer, jobs) = mpsc::sync_channel::<WriteJob>(write_queue);
         std::thread::Builder::new()
             .name("db-writer".into())
             .spawn(move || serve_writes(write_conn, jobs))
@@ -226,6 +240,7 @@ impl Db {
             pool,
             slots: Arc::new(Semaphore::new(POOL_SIZE as usize)),
             writer,
+            read_wait,
         })
     }
 
@@ -237,10 +252,11 @@ impl Db {
     {
         // Owned, and moved into the task: a request dropped mid-way (client gone) must not
         // free the slot while its work still runs.
-        let slot = Arc::clone(&self.slots)
-            .acquire_owned()
-            .await
-            .map_err(|e| AppError::Internal(format!("database slots: {e}")))?;
+        let slot =
+            rocket::tokio::time::timeout(self.read_wait, Arc::clone(&self.slots).acquire_owned())
+                .await
+                .map_err(|_| AppError::Busy("no database connection came free in time"))?
+                .map_err(|e| AppError::Internal(format!("database slots: {e}")))?;
         let pool = self.pool.clone();
         rocket::tokio::task::spawn_blocking(move || {
             let _slot = slot;
@@ -269,9 +285,12 @@ impl Db {
             // The caller may have gone (client disconnected): the write stands regardless.
             let _ = reply.send(outcome);
         });
-        self.writer
-            .send(job)
-            .map_err(|_| AppError::Internal("the database writer has stopped".into()))?;
+        self.writer.try_send(job).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => AppError::Busy("the write queue is full"),
+            mpsc::TrySendError::Disconnected(_) => {
+                AppError::Internal("the database writer has stopped".into())
+            }
+        })?;
         answer
             .await
             .map_err(|_| AppError::Internal("a database write panicked".into()))?
@@ -452,6 +471,58 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, schema_version());
+    }
+
+    /// A write queue of one behind a busy writer, and every read connection taken: the
+    /// next write and the next read are answered 503 instead of waiting without end.
+    #[rocket::async_test]
+    async fn full_queues_answer_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_bounded(&dir.path().join("t.db"), 1, Duration::from_millis(200)).unwrap();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let held = Arc::new(std::sync::Mutex::new(held));
+        let blocker = {
+            let (db, held) = (db.clone(), Arc::clone(&held));
+            rocket::tokio::spawn(async move {
+                db.write(move |_| {
+                    let _ = held.lock().unwrap().recv();
+                    Ok(())
+                })
+                .await
+            })
+        };
+        rocket::tokio::time::sleep(Duration::from_millis(100)).await;
+        let queued = {
+            let db = db.clone();
+            rocket::tokio::spawn(async move { db.write(|_| Ok(())).await })
+        };
+        rocket::tokio::time::sleep(Duration::from_millis(100)).await;
+        let refused = db.write(|_| Ok(())).await;
+        assert!(matches!(refused, Err(AppError::Busy(_))), "{refused:?}");
+
+        let readers: Vec<_> = (0..POOL_SIZE)
+            .map(|_| {
+                let (db, held) = (db.clone(), Arc::clone(&held));
+                rocket::tokio::spawn(async move {
+                    db.run(move |_| {
+                        let _ = held.lock().unwrap().recv_timeout(Duration::from_secs(2));
+                        Ok(())
+                    })
+                    .await
+                })
+            })
+            .collect();
+        rocket::tokio::time::sleep(Duration::from_millis(100)).await;
+        let refused = db.run(|_| Ok(())).await;
+        assert!(matches!(refused, Err(AppError::Busy(_))), "{refused:?}");
+
+        drop(release);
+        blocker.await.unwrap().unwrap();
+        queued.await.unwrap().unwrap();
+        for reader in readers {
+            reader.await.unwrap().unwrap();
+        }
+        db.write(|_| Ok(())).await.unwrap();
     }
 
     #[test]

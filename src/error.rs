@@ -32,6 +32,9 @@ pub enum AppError {
     Unsupported,
     #[error("too many requests")]
     TooMany { retry_after: u64 },
+    /// The database's queues are full: the server is overloaded, not broken.
+    #[error("service unavailable: {0}")]
+    Busy(&'static str),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -57,6 +60,7 @@ impl AppError {
             AppError::TooLarge => Status::PayloadTooLarge,
             AppError::Unsupported => Status::UnsupportedMediaType,
             AppError::TooMany { .. } => Status::TooManyRequests,
+            AppError::Busy(_) => Status::ServiceUnavailable,
             AppError::Internal(_) => Status::InternalServerError,
         }
     }
@@ -78,6 +82,7 @@ pub fn reason(status: Status) -> &'static str {
         413 => "PAYLOAD TOO LARGE",
         415 => "UNSUPPORTED MEDIA TYPE",
         429 => "TOO MANY REQUESTS",
+        503 => "SERVICE UNAVAILABLE",
         500..=599 => "INTERNAL SERVER ERROR",
         _ => status.reason().unwrap_or("ERROR"),
     }
@@ -113,6 +118,10 @@ impl<'r> Responder<'r, 'static> for AppError {
         match self {
             AppError::TooMany { retry_after } => {
                 response.set_header(Header::new("Retry-After", retry_after.to_string()));
+            }
+            AppError::Busy(what) => {
+                tracing::warn!("overloaded: {what}");
+                response.set_header(Header::new("Retry-After", "1"));
             }
             AppError::Unauthorized => {
                 response.set_header(Header::new("WWW-Authenticate", "Bearer"));

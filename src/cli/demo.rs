@@ -198,7 +198,10 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
     // bcrypt is slow by design: hash before taking the write lock.
     let hashes = USERS
         .iter()
-        .map(|u| bcrypt::hash(Password::parse(u.password)?.expose(), cost).map_err(Into::into))
+        .map(|u| {
+            crate::auth::password::hash_blocking(&Password::parse(u.password)?, cost)
+                .map_err(Into::into)
+        })
         .collect::<Result<Vec<String>, Box<dyn std::error::Error>>>()?;
 
     let db = Db::open(path)?;
