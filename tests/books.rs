@@ -398,6 +398,9 @@ fn available_counts_loans_and_holds_and_copies_cannot_drop_below_loans() {
     app.get(&format!("/books/{id}"), None).expect(200);
     conn.execute("UPDATE loans SET returned_at = 1", [])
         .unwrap();
+    // A waiting hold also keeps the book (see a_book_is_not_deleted_while_holds_wait_for_it).
+    conn.execute("UPDATE holds SET status = 'cancelled'", [])
+        .unwrap();
     app.patch(
         &format!("/books/{id}"),
         Some(&librarian),
@@ -906,7 +909,11 @@ fn copies_cannot_drop_below_the_loans_and_the_hold_shelf() {
         Method::Post,
         "/books/import",
         Some(&librarian),
-        Payload::Multipart(vec![Part::file("file", "books.csv", csv.as_bytes().to_vec())]),
+        Payload::Multipart(vec![Part::file(
+            "file",
+            "books.csv",
+            csv.as_bytes().to_vec(),
+        )]),
     );
     let report = report.expect(200).result().clone();
     assert_eq!(report["skipped"], 1, "{report}");
@@ -933,14 +940,22 @@ fn copies_cannot_drop_below_the_loans_and_the_hold_shelf() {
 #[test]
 fn raising_copies_hands_the_new_copy_to_the_first_waiting_hold() {
     let (app, librarian, member) = staffed();
-    let id = add(&app, &librarian, json!({"title": "T", "author": "A", "copies": 1}))["id"]
+    let id = add(
+        &app,
+        &librarian,
+        json!({"title": "T", "author": "A", "copies": 1}),
+    )["id"]
         .as_i64()
         .unwrap();
     lend(&app, id, 1);
     let waiting = place_hold(&app, &member, id);
     assert_eq!(waiting["status"], "waiting");
-    app.patch(&format!("/books/{id}"), Some(&librarian), json!({"copies": 2}))
-        .expect(200);
+    app.patch(
+        &format!("/books/{id}"),
+        Some(&librarian),
+        json!({"copies": 2}),
+    )
+    .expect(200);
     let holds = app.get("/holds", Some(&member)).expect(200);
     assert_eq!(holds.result()[0]["status"], "ready", "{}", holds.body);
 }
@@ -948,7 +963,11 @@ fn raising_copies_hands_the_new_copy_to_the_first_waiting_hold() {
 #[test]
 fn a_book_is_not_deleted_while_holds_wait_for_it() {
     let (app, librarian, member) = staffed();
-    let id = add(&app, &librarian, json!({"title": "T", "author": "A", "copies": 1}))["id"]
+    let id = add(
+        &app,
+        &librarian,
+        json!({"title": "T", "author": "A", "copies": 1}),
+    )["id"]
         .as_i64()
         .unwrap();
     let hold = place_hold(&app, &member, id);

@@ -5,7 +5,9 @@ mod lending;
 
 use common::{Payload, Reply, TestApp};
 use lending::{add_book, borrow, borrowed, give_back, ids, seconds, DAY};
+use library_server::config::Config;
 use library_server::models::now;
+use library_server::services::lending::{self as lending_rules, Policy};
 use rocket::http::Method;
 use serde_json::{json, Value};
 
@@ -28,6 +30,16 @@ fn current(app: &TestApp, token: &str, id: &Value) -> Value {
         .find(|h| &h["id"] == id)
         .cloned()
         .unwrap_or_else(|| panic!("hold {id} not listed: {}", reply.body))
+}
+
+/// What the background sweep does once a minute, done now.
+fn sweep(app: &TestApp) -> usize {
+    let mut conn = app.sql();
+    let tx = conn.transaction().unwrap();
+    let policy = Policy::from_config(&Config::default());
+    let settled = lending_rules::settle_due(&tx, policy, now()).unwrap();
+    tx.commit().unwrap();
+    settled
 }
 
 #[test]
@@ -123,8 +135,20 @@ fn a_return_readies_the_first_hold_and_a_lapsed_one_passes_the_copy_on() {
         .iter()
         .map(|h| &h["status"])
         .collect();
-    assert_eq!(statuses, vec!["expired", "ready"]);
+    assert_eq!(statuses, vec!["expired", "waiting"]);
     assert_eq!(current(&app, &bob, &bobs["id"])["position"], Value::Null);
+    // The copy passes on with the next write on the book, or the background sweep's.
+    sweep(&app);
+    let all = app.get(&format!("/holds?book_id={book}"), Some(&admin));
+    let all = all.expect(200);
+    let statuses: Vec<&Value> = all
+        .result()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| &h["status"])
+        .collect();
+    assert_eq!(statuses, vec!["expired", "ready"]);
     borrow(&app, &bob, book).expect_field_error(409, "book_id");
 
     borrow(&app, &cat, book).expect(201);
@@ -303,7 +327,10 @@ fn reading_holds_never_writes_yet_a_lapsed_hold_reads_as_expired() {
     let stored: String = conn
         .query_row("SELECT status FROM holds WHERE id = ?1", [id], |r| r.get(0))
         .unwrap();
-    assert_eq!(stored, "ready", "the lapse is recorded by a write, not a read");
+    assert_eq!(
+        stored, "ready",
+        "the lapse is recorded by a write, not a read"
+    );
 
     // Yet every read shows it as it stands.
     let shown = current(&app, &ann, &anns["id"]);
@@ -314,6 +341,18 @@ fn reading_holds_never_writes_yet_a_lapsed_hold_reads_as_expired() {
     let ready = app.get("/holds?status=ready", Some(&admin)).expect(200);
     assert_eq!(ids(&ready), Vec::<i64>::new());
     assert_eq!(data_version(&conn), before);
+
+    // The sweep records the lapse and hands the copy to Bob, in one write.
+    assert_eq!(sweep(&app), 1);
+    let stored: String = conn
+        .query_row("SELECT status FROM holds WHERE id = ?1", [id], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, "expired");
+    assert_eq!(
+        app.get("/holds", Some(&bob)).expect(200).result()[0]["status"],
+        "ready"
+    );
+    assert_eq!(sweep(&app), 0, "nothing left to settle");
 }
 
 #[test]

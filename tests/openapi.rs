@@ -142,7 +142,11 @@ fn every_mutating_route_refuses_an_unknown_field_by_name() {
     let (_, admin) = app.admin();
     let (member, member_token) = app.user("ann");
     let book = app
-        .post("/books", Some(&admin), json!({"title": "T", "author": "A", "copies": 2}))
+        .post(
+            "/books",
+            Some(&admin),
+            json!({"title": "T", "author": "A", "copies": 2}),
+        )
         .expect(201)
         .result()["id"]
         .as_i64()
@@ -159,7 +163,12 @@ fn every_mutating_route_refuses_an_unknown_field_by_name() {
         .result()["id"]
         .as_i64()
         .unwrap();
-    let ids = [("users", member), ("books", book), ("loans", loan), ("holds", hold)];
+    let ids = [
+        ("users", member),
+        ("books", book),
+        ("loans", loan),
+        ("holds", hold),
+    ];
     let doc = document(&app);
 
     let mut walked = Vec::new();
@@ -168,11 +177,17 @@ fn every_mutating_route_refuses_an_unknown_field_by_name() {
         .client
         .rocket()
         .routes()
-        .filter(|r| matches!(r.method, Method::Post | Method::Put | Method::Patch | Method::Delete))
+        .filter(|r| {
+            matches!(
+                r.method,
+                Method::Post | Method::Put | Method::Patch | Method::Delete
+            )
+        })
         .map(|r| (r.method, r.uri.path().to_string()))
         .collect();
     for (method, rocket_path) in routes {
-        let operation = &doc["paths"][openapi_path(&rocket_path)][method.as_str().to_ascii_lowercase()];
+        let operation =
+            &doc["paths"][openapi_path(&rocket_path)][method.as_str().to_ascii_lowercase()];
         let content = &operation["requestBody"]["content"];
         let payload = if content.is_object() && content["application/json"].is_null() {
             // An upload: the files it needs, and one field too many.
@@ -193,10 +208,14 @@ fn every_mutating_route_refuses_an_unknown_field_by_name() {
         }
     }
     assert!(walked.len() >= 15, "walked only {walked:?}");
-    assert!(failures.is_empty(), "routes that took an unknown field: {failures:#?}");
+    assert!(
+        failures.is_empty(),
+        "routes that took an unknown field: {failures:#?}"
+    );
     // Nothing was changed on the way.
     app.get(&format!("/books/{book}"), None).expect(200);
-    app.get(&format!("/users/{member}"), Some(&admin)).expect(200);
+    app.get(&format!("/users/{member}"), Some(&admin))
+        .expect(200);
     let loan = app.get(&format!("/loans/{loan}"), Some(&admin)).expect(200);
     assert_eq!(loan.result()["renewals"], 0);
     assert_eq!(loan.result()["status"], "active");
