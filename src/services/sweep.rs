@@ -56,3 +56,49 @@ pub fn fairing() -> AdHoc {
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sweep_writes_only_when_a_hold_has_lapsed() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("library.db")).unwrap();
+        let at = now();
+        let conn = db.get().unwrap();
+        conn.execute_batch(&format!(
+            "INSERT INTO users (id, username, email, password_hash, created_at, modified_at)
+                 VALUES (1, 'ann', 'ann@example.org', 'x', 0, 0),
+                        (2, 'bob', 'bob@example.org', 'x', 0, 0);
+             INSERT INTO books (id, title, author, copies, created_at, modified_at)
+                 VALUES (1, 't', 'a', 1, 0, 0);
+             INSERT INTO holds (book_id, user_id, created_at, status, ready_until)
+                 VALUES (1, 1, 0, 'ready', {lapsed}), (1, 2, 0, 'waiting', NULL);",
+            lapsed = at - 1
+        ))
+        .unwrap();
+        let policy = Policy::from_config(&Config::default());
+        let runtime = rocket::tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert_eq!(runtime.block_on(sweep(&db, policy)).unwrap(), 1);
+        let statuses: Vec<String> = conn
+            .prepare("SELECT status FROM holds ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(statuses, ["expired", "ready"]);
+
+        let version = |conn: &rusqlite::Connection| -> i64 {
+            conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+                .unwrap()
+        };
+        let before = version(&conn);
+        assert_eq!(runtime.block_on(sweep(&db, policy)).unwrap(), 0);
+        assert_eq!(version(&conn), before, "nothing due, nothing written");
+    }
+}

@@ -132,3 +132,102 @@ fn a_loan_is_overdue_only_after_its_due_time() {
         Err(AppError::Conflict(errors)) if errors.contains_key("due_at")
     ));
 }
+
+#[test]
+fn copies_cover_loans_and_the_hold_shelf_and_the_refusal_says_so() {
+    let conn = library(3, 3);
+    let refusal = |copies| match check_copies(&conn, 1, copies, NOW) {
+        Ok(()) => None,
+        Err(AppError::Conflict(errors)) => Some(errors["copies"].clone()),
+        Err(e) => panic!("{e:?}"),
+    };
+    assert_eq!(refusal(0), None);
+    place_hold(&conn, policy(), 1, 1, NOW).unwrap();
+    assert_eq!(
+        refusal(0).as_deref(),
+        Some("cannot go below 1: 1 copy waits on the hold shelf")
+    );
+    borrow(&conn, policy(), 1, 2, NOW).unwrap();
+    borrow(&conn, policy(), 1, 3, NOW).unwrap();
+    assert_eq!(
+        refusal(2).as_deref(),
+        Some("cannot go below 3: 2 copies are out on loan and 1 waits on the hold shelf")
+    );
+    assert_eq!(refusal(3), None);
+    // Once the pickup time is over, the shelf copy is free again.
+    let later = NOW + 3 * DAY;
+    assert!(check_copies(&conn, 1, 2, later).is_ok());
+}
+
+#[test]
+fn listings_read_a_lapsed_hold_as_expired_without_writing() {
+    let conn = library(3, 1);
+    place_hold(&conn, policy(), 1, 2, NOW).unwrap();
+    place_hold(&conn, policy(), 1, 3, NOW).unwrap();
+    let later = NOW + 3 * DAY;
+    let shown = |status| {
+        let filter = hold::HoldFilter {
+            status,
+            ..Default::default()
+        };
+        let page = crate::models::Page {
+            page: 1,
+            per_page: 20,
+        };
+        let (holds, total) = hold::list(&conn, filter, later, page).unwrap();
+        let rows: Vec<_> = holds
+            .iter()
+            .map(|h| (h.user_id, h.status, h.position))
+            .collect();
+        (rows, total)
+    };
+    assert_eq!(
+        shown(None),
+        (
+            vec![
+                (2, HoldStatus::Expired, None),
+                (3, HoldStatus::Waiting, Some(1))
+            ],
+            2
+        )
+    );
+    assert_eq!(shown(Some(HoldStatus::Ready)), (vec![], 0));
+    assert_eq!(shown(Some(HoldStatus::Expired)).1, 1);
+    // As recorded, it is still ready until a write settles the book.
+    assert_eq!(statuses(&conn)[0].1, HoldStatus::Ready);
+    assert_eq!(hold::books_to_settle(&conn, later).unwrap(), vec![1]);
+    assert_eq!(settle_due(&conn, policy(), later).unwrap(), 1);
+    assert_eq!(
+        statuses(&conn),
+        vec![
+            (2, HoldStatus::Expired, None),
+            (3, HoldStatus::Ready, Some(0))
+        ]
+    );
+    assert!(hold::books_to_settle(&conn, later).unwrap().is_empty());
+}
+
+#[test]
+fn a_member_holds_at_most_max_holds_books() {
+    let conn = library(1, 1);
+    for id in 2..=3 {
+        conn.execute(
+            "INSERT INTO books (id, title, author, copies, created_at, modified_at)
+             VALUES (?1, 't', 'a', 1, 0, 0)",
+            [id],
+        )
+        .unwrap();
+    }
+    let two = Policy {
+        max_holds: 2,
+        ..policy()
+    };
+    place_hold(&conn, two, 1, 1, NOW).unwrap();
+    place_hold(&conn, two, 2, 1, NOW).unwrap();
+    assert!(matches!(
+        place_hold(&conn, two, 3, 1, NOW),
+        Err(AppError::Conflict(errors)) if errors["user_id"].contains("2 open holds")
+    ));
+    // A ready hold whose pickup time is over no longer counts.
+    place_hold(&conn, two, 3, 1, NOW + 3 * DAY).unwrap();
+}
