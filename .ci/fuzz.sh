@@ -23,7 +23,8 @@ work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 # A fast bcrypt, and login throttling high enough not to lock the fuzzer's own accounts.
-LIBRARY_BCRYPT_COST=4 LIBRARY_LOGIN_MAX_FAILURES=100000 LIBRARY_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
+LIBRARY_BCRYPT_COST=4 LIBRARY_LOGIN_MAX_FAILURES=100000 LIBRARY_LOGIN_MAX_FAILURES_PER_ACCOUNT=100000 \
+LIBRARY_LOGIN_MAX_FAILURES_PER_ADDRESS=100000 \
 LIBRARY_LOG=warn "$bin" serve --port "$port" --database "$work/fuzz.db" --data-dir "$work/data" \
     2> "$work/server.log" &
 server=$!

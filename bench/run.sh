@@ -4,7 +4,8 @@
 # accounts (through POST /users/register), drives the server on 127.0.0.1 with wrk and
 # prints every figure next to its target. Usage: bash bench/run.sh
 # Knobs (environment): BENCH_DURATION (s per path, 10), BENCH_BOOKS (100000),
-# BENCH_USERS (1000), BENCH_THREADS (2), BENCH_CONNECTIONS (32), BENCH_STARTS (7).
+# BENCH_USERS (1000), BENCH_THREADS (2), BENCH_CONNECTIONS (32), BENCH_STARTS (7),
+# BENCH_IDLE_CONNECTIONS (2000).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +17,7 @@ export USERS=${BENCH_USERS:-1000}
 export THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 STARTS=${BENCH_STARTS:-7}
+IDLE_CONNECTIONS=${BENCH_IDLE_CONNECTIONS:-2000}
 MEMBERS_WITH_TOKENS=100
 export PASSWORD=bench-password-1
 CORES=$(nproc)
@@ -144,6 +146,14 @@ FLOOD=$(cat "$WORK/flood.line")
 PEAK_KIB=$(status_kib VmHWM)
 stop_server
 
+# A fresh server, so its peak memory is this part's alone.
+say "${IDLE_CONNECTIONS} idle connections, then a burst of 12 picture uploads"
+start_server
+IDLE=$(python3 "$BENCH_DIR/idle.py" "$HOST" "$PORT" "$IDLE_CONNECTIONS")
+BURST=$(python3 "$BENCH_DIR/burst.py" "$BASE" 12)
+BURST_PEAK_KIB=$(status_kib VmHWM)
+stop_server
+
 say "timing $STARTS starts"
 read -r STARTUP_MS STARTUPS < <(python3 "$BENCH_DIR/startup.py" "$STARTS" "$PORT" "${SERVE[@]}")
 read -r BCRYPT_MS BCRYPT_WALL_MS < <("$ROOT/target/release/examples/bcrypt_time" 10)
@@ -170,6 +180,8 @@ row "POST /loans + return (requests)" "$LENDING"
 row "GET /books/{id} during login flood" "$BOOK_FLOOD"
 row "  (the flood: POST /users/login)" "$FLOOD"
 echo "start-ups (ms): $STARTUPS"
+echo "with $(field "$IDLE" open) idle connections open: $(field "$IDLE" health_ok) GET /health answered 200, p50 $(field "$IDLE" p50) ms, p99 $(field "$IDLE" p99) ms"
+echo "picture burst (12 uploads at once, 4 of 6000×6000 and 8 of 3000×3000 pixels): statuses $(field "$BURST" statuses) in $(field "$BURST" seconds) s"
 echo "login run: the server used $login_cores of $CORES cores, $login_cpu_ms ms of CPU a login"
 echo
 
@@ -193,6 +205,9 @@ v=$(field "$LENDING" pairs_per_s); check "loan + return pairs/s" "$v" "≥ 2000"
 v=$(calc "$IDLE_KIB / 1024" 1); check "resident memory idle" "$v MB" "≤ 15 MB" "$(holds "$v <= 15")"
 v=$(calc "$PEAK_KIB / 1024" 1); check "resident memory peak (VmHWM)" "$v MB" "≤ 40 MB" "$(holds "$v <= 40")"
 v=$(calc "$BINARY_BYTES / 1048576" 1); check "release binary size" "$v MB" "≤ 15 MB" "$(holds "$v <= 15")"
+v=$(field "$IDLE" p99); ok=$(field "$IDLE" health_ok)
+check "/health p99, $IDLE_CONNECTIONS idle connections open" "$v ms" "< 20 ms, all 200" "$(holds "$v < 20 && ${ok%/*} == ${ok#*/}")"
+v=$(calc "$BURST_PEAK_KIB / 1024" 1); check "peak memory, burst of 12 huge pictures" "$v MB" "≤ 150 MB" "$(holds "$v <= 150")"
 check "start-up to first 200 /health (median)" "$STARTUP_MS ms" "< 150 ms" "$(holds "$STARTUP_MS < 150")"
 check "import of $BOOKS Goodreads rows" "$IMPORT_S s" "< 10 s" "$(holds "$IMPORT_S < 10")"
 refused=$(field "$LENDING" refused)

@@ -2,7 +2,7 @@
 //! fairings. `main` and every integration test call `build`, so tests run this server.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rocket::fairing::{AdHoc, Fairing, Info, Kind};
 use rocket::http::{Header, Method, Status};
@@ -10,8 +10,10 @@ use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
 use rocket::{catch, catchers, Build, Data, Rocket};
 
+use crate::auth::device::DeviceKeys;
 use crate::auth::jwt::Keys;
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::rate_limit::ResetMailLimits;
+use crate::auth::throttle::{Limits, LoginThrottle};
 use crate::config::Settings;
 use crate::controllers;
 use crate::controllers::users::PublicUrl;
@@ -30,14 +32,24 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         None => setting::jwt_secret(&*db.get()?)?,
     };
     let keys = Keys::new(secret.as_bytes(), config.token_ttl_secs);
-    let media = MediaStore::new(config.images_dir(), config.image_max_bytes);
+    let media = MediaStore::new(
+        config.images_dir(),
+        config.image_max_bytes,
+        config.image_decodes_at_once,
+    );
     media.prepare()?;
     let mailer = Mailer::from_config(&config).map_err(AppError::Internal)?;
-    let throttle = LoginThrottle::new(
-        config.login_max_failures,
-        config.login_max_failures_per_address,
-        config.login_lockout_secs,
-    );
+    // Reset mails left from before this start whose token has since been used or expired.
+    if let Err(e) = crate::mail::prune_outbox(&config.outbox_dir(), &*db.get()?) {
+        tracing::warn!(error = %e, "outbox not pruned");
+    }
+    let throttle = LoginThrottle::new(Limits {
+        per_pair: config.login_max_failures,
+        per_account: config.login_max_failures_per_account,
+        per_address: config.login_max_failures_per_address,
+        window: Duration::from_secs(config.login_lockout_secs),
+    });
+    let devices = DeviceKeys::new(secret.as_bytes(), config.login_device_days);
     Ok(rocket::custom(settings.figment.clone())
         .manage(PublicUrl(settings.public_url()))
         .manage(db)
@@ -45,6 +57,8 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         .manage(Arc::new(media))
         .manage(Arc::new(mailer))
         .manage(throttle)
+        .manage(devices)
+        .manage(ResetMailLimits::new(&config))
         .manage(config)
         .mount("/", controllers::routes())
         .register("/", catchers![every_status])
@@ -165,11 +179,28 @@ impl Fairing for RequestLog {
 }
 
 fn security_headers() -> AdHoc {
-    AdHoc::on_response("security headers", |_req, res| {
+    AdHoc::on_response("security headers", |req, res| {
         Box::pin(async move {
             res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
+            if is_private(req) {
+                res.set_header(Header::new("Cache-Control", "no-store"));
+            }
         })
     })
+}
+
+/// Paths whose answers carry tokens or personal data (accounts, loans, holds).
+const PRIVATE_PATHS: [&str; 3] = ["users", "loans", "holds"];
+
+/// Whether no cache (the browser's, a proxy's) may keep the answer: it names people or
+/// holds a token, or the request carried credentials and so may have been answered for
+/// that caller alone. The public catalogue, pictures and the admin page's files stay
+/// cacheable.
+fn is_private(req: &Request<'_>) -> bool {
+    let first = req.uri().path().segments().next().unwrap_or("");
+    PRIVATE_PATHS.contains(&first)
+        || req.headers().contains("Authorization")
+        || req.headers().contains("access_token")
 }
 
 #[cfg(test)]

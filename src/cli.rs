@@ -2,6 +2,7 @@
 
 mod catalogue;
 mod demo;
+mod host;
 
 use std::io::{BufRead, IsTerminal};
 use std::net::IpAddr;
@@ -102,7 +103,12 @@ impl Cli {
     }
 
     pub fn run(self) -> CliResult {
+        // Before anything is created: the database, backups and mail hold personal data.
+        host::owner_only_files();
         let settings = self.settings()?;
+        for warning in settings.unknown_key_warnings() {
+            tracing::warn!("{warning}");
+        }
         match self.command {
             None | Some(Command::Serve(_)) => serve(settings),
             Some(Command::Migrate) => {
@@ -126,6 +132,10 @@ impl Cli {
 }
 
 fn serve(settings: Settings) -> CliResult {
+    if let Some(warning) = settings.mail_link_warning() {
+        tracing::warn!("{warning}");
+    }
+    host::raise_open_file_limit();
     let db = Db::open(&settings.config.database)?;
     let rocket = crate::build(settings, db)?;
     rocket::execute(async move {
@@ -193,6 +203,8 @@ fn backup(settings: &Settings, target: &std::path::Path) -> CliResult {
     }
     let db = Db::open(&settings.config.database)?;
     let source = db.get()?;
+    db::create_owner_only(target)
+        .map_err(|e| format!("cannot create {}: {e}", target.display()))?;
     let mut copy = rusqlite::Connection::open(target)?;
     let pages = {
         let backup = rusqlite::backup::Backup::new(&source, &mut copy)?;

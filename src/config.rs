@@ -2,6 +2,9 @@
 //! variables ← command-line flags. Rocket reads its own keys (address, port, limits) from
 //! the same layered source, so both always agree.
 
+mod checks;
+
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
 use rocket::figment::providers::{Env, Format, Serialized, Toml};
@@ -10,6 +13,10 @@ use serde::{Deserialize, Serialize};
 
 /// A configuration problem: which key, from which source, and what is wrong.
 pub type ConfigError = Box<rocket::figment::Error>;
+
+/// The shipped `Rocket.toml`, compiled in as the built-in defaults: the binary started from
+/// any folder has the documented limits, and the file and the binary cannot disagree.
+const SHIPPED_ROCKET_TOML: &str = include_str!("../Rocket.toml");
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
@@ -34,13 +41,26 @@ pub struct Config {
     pub smtp_tls: SmtpTls,
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
-    /// Failed logins for one account before it is locked for `login_lockout_secs`.
+    /// Failed logins for one account from one client address (or from one known device)
+    /// before that pair is locked for `login_lockout_secs`.
     pub login_max_failures: u32,
-    /// Failed logins from one client address before it is locked.
+    /// Failed logins for one account from all addresses together before the account is
+    /// locked for every client but its known devices.
+    pub login_max_failures_per_account: u32,
+    /// Failed logins from one client address, across accounts, before it is locked.
     pub login_max_failures_per_address: u32,
+    /// How long failures are counted, and how long a lock lasts.
     pub login_lockout_secs: u64,
+    /// Days a known-device token (handed out at each login) stays valid.
+    pub login_device_days: u32,
+    /// Password-reset mails one address may receive in an hour.
+    pub reset_mails_per_recipient_per_hour: u32,
+    /// Password-reset requests one client address may make in an hour.
+    pub reset_requests_per_address_per_hour: u32,
     /// Largest accepted picture or cover upload, in bytes.
     pub image_max_bytes: u64,
+    /// Pictures decoded at once; more uploads wait. Each decode may take up to 40 MiB.
+    pub image_decodes_at_once: usize,
     /// Lending policy: days a loan runs, and again on each renewal.
     pub loan_days: u32,
     pub max_active_loans: u32,
@@ -76,9 +96,14 @@ impl Default for Config {
             smtp_username: None,
             smtp_password: None,
             login_max_failures: 5,
-            login_max_failures_per_address: 20,
+            login_max_failures_per_account: 50,
+            login_max_failures_per_address: 300,
             login_lockout_secs: 5 * 60,
+            login_device_days: 180,
+            reset_mails_per_recipient_per_hour: 3,
+            reset_requests_per_address_per_hour: 10,
             image_max_bytes: 2 * 1024 * 1024,
+            image_decodes_at_once: 2,
             loan_days: 14,
             max_active_loans: 5,
             max_renewals: 2,
@@ -89,17 +114,19 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The layered source without command-line flags: Rocket's defaults, ours, then
-    /// `Rocket.toml` (or the file `ROCKET_CONFIG` names), `ROCKET_*` and `LIBRARY_*`
-    /// variables. Built here rather than from `rocket::Config::figment()`, which would put
-    /// Rocket's own defaults back over ours (its chatty logger among them) when there is
-    /// no Rocket.toml in the working directory.
+    /// The layered source without command-line flags: Rocket's defaults, ours, the shipped
+    /// `Rocket.toml` compiled in, then the working folder's `Rocket.toml` (or the file
+    /// `ROCKET_CONFIG` names), `ROCKET_*` and `LIBRARY_*` variables. Built here rather than
+    /// from `rocket::Config::figment()`, which would put Rocket's own defaults (1 MiB JSON
+    /// bodies, its chatty logger) back over ours when there is no Rocket.toml in the folder.
     pub fn figment() -> Figment {
         let file = Env::var_or("ROCKET_CONFIG", "Rocket.toml");
         Figment::from(rocket::Config::default())
             .merge(Serialized::defaults(Config::default()))
-            // Requests are logged by library-server itself (app.rs).
-            .merge(("log_level", rocket::config::LogLevel::Off))
+            // Trust no header for the client's address (anyone can send one); behind a
+            // reverse proxy, `ip_header` names the one it sets.
+            .merge(("ip_header", false))
+            .merge(Toml::string(SHIPPED_ROCKET_TOML).nested())
             .merge(Toml::file(file).nested())
             .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())
             .merge(Env::prefixed("LIBRARY_").global())
@@ -143,16 +170,114 @@ impl Settings {
         Ok(Settings { config, figment })
     }
 
-    /// Where mail links should point.
+    /// Where mail links should point: `public_url`, else this server's own address. A
+    /// server listening on every interface (`0.0.0.0`, `::`) has no one address to name,
+    /// and a link to 0.0.0.0 opens nothing, so the link then names the loopback address
+    /// (and `warnings` says to set `public_url`).
     pub fn public_url(&self) -> String {
-        if let Some(url) = &self.config.public_url {
+        if let Some(url) = self.config.public_url.as_deref().filter(|u| !u.is_empty()) {
             return url.trim_end_matches('/').to_string();
         }
-        let address: String = self
-            .figment
-            .extract_inner("address")
-            .unwrap_or_else(|_| "127.0.0.1".into());
+        let address = self.listen_address();
+        let host = if address.is_unspecified() {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            address
+        };
         let port: u16 = self.figment.extract_inner("port").unwrap_or(8000);
-        format!("http://{address}:{port}")
+        match host {
+            IpAddr::V6(v6) => format!("http://[{v6}]:{port}"),
+            IpAddr::V4(v4) => format!("http://{v4}:{port}"),
+        }
+    }
+
+    fn listen_address(&self) -> IpAddr {
+        self.figment
+            .extract_inner("address")
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+    }
+
+    /// Settings nothing reads (most likely typos), one warning each, for every command.
+    pub fn unknown_key_warnings(&self) -> Vec<String> {
+        checks::unknown_keys(&self.figment)
+    }
+
+    /// For the server's start: a warning when links in mail would not reach the people
+    /// they are sent to.
+    pub fn mail_link_warning(&self) -> Option<String> {
+        if self
+            .config
+            .public_url
+            .as_deref()
+            .is_some_and(|u| !u.is_empty())
+        {
+            return None;
+        }
+        let link = self.public_url();
+        if self
+            .config
+            .smtp_host
+            .as_deref()
+            .is_some_and(|h| !h.is_empty())
+        {
+            return Some(format!(
+                "mail is configured (smtp_host) but public_url is not: password-reset links \
+                 will point to {link}, which only this machine may open; set public_url to \
+                 the address people use to reach the server"
+            ));
+        }
+        self.listen_address().is_unspecified().then(|| {
+            format!(
+                "public_url is not set and the server listens on every address: \
+                 password-reset links will point to {link}; set public_url to the address \
+                 people use to reach the server"
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Settings {
+        let mut figment = Config::figment().merge(("port", 9000));
+        for (key, value) in pairs {
+            figment = figment.merge((*key, *value));
+        }
+        Settings::load(figment).unwrap()
+    }
+
+    #[test]
+    fn mail_links_never_name_an_unspecified_address() {
+        let any = settings(&[("address", "0.0.0.0")]);
+        assert_eq!(any.public_url(), "http://127.0.0.1:9000");
+        assert!(any.mail_link_warning().unwrap().contains("public_url"));
+        assert_eq!(
+            settings(&[("address", "::")]).public_url(),
+            "http://127.0.0.1:9000"
+        );
+        assert_eq!(
+            settings(&[("address", "::1")]).public_url(),
+            "http://[::1]:9000"
+        );
+        assert_eq!(
+            settings(&[("address", "192.168.1.20")]).public_url(),
+            "http://192.168.1.20:9000"
+        );
+        let set = settings(&[
+            ("address", "0.0.0.0"),
+            ("public_url", "https://library.example.org/"),
+        ]);
+        assert_eq!(set.public_url(), "https://library.example.org");
+        assert_eq!(set.mail_link_warning(), None);
+    }
+
+    #[test]
+    fn mail_without_a_public_url_is_warned_about() {
+        assert_eq!(settings(&[]).mail_link_warning(), None);
+        let mail = settings(&[("smtp_host", "mail.example.org")]);
+        let warning = mail.mail_link_warning().unwrap();
+        assert!(warning.contains("smtp_host") && warning.contains("public_url"));
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
 use rand::RngCore;
+use rocket::tokio::sync::Semaphore;
 use rocket::tokio::task::spawn_blocking;
 
 use crate::error::{ApiResult, AppError};
@@ -39,12 +40,17 @@ impl Kind {
 
 /// Largest width or height we agree to decode.
 const MAX_DIMENSION: u32 = 10_000;
-/// Most memory one decode may take.
-const MAX_DECODE_BYTES: u64 = 128 * 1024 * 1024;
+/// Most memory one decode may take: a small file can declare a huge picture (a 100 KB PNG
+/// of 6000×6000 pixels decodes to 108 MB), so the decoder refuses before it allocates.
+/// 40 MiB holds a 12-megapixel phone photo; with `decodes` at a time it bounds the whole
+/// process's memory under a burst of uploads.
+pub const MAX_DECODE_BYTES: u64 = 40 * 1024 * 1024;
 
 pub struct MediaStore {
     root: PathBuf,
     pub max_bytes: u64,
+    /// Decodes allowed at once (`image_decodes_at_once`); the rest wait their turn.
+    decodes: Arc<Semaphore>,
 }
 
 pub struct Encoded {
@@ -53,8 +59,12 @@ pub struct Encoded {
 }
 
 impl MediaStore {
-    pub fn new(root: PathBuf, max_bytes: u64) -> MediaStore {
-        MediaStore { root, max_bytes }
+    pub fn new(root: PathBuf, max_bytes: u64, decodes_at_once: usize) -> MediaStore {
+        MediaStore {
+            root,
+            max_bytes,
+            decodes: Arc::new(Semaphore::new(decodes_at_once.max(1))),
+        }
     }
 
     /// Creates the folders, so a misconfigured data directory fails at start, not later.
@@ -86,7 +96,11 @@ impl MediaStore {
         let image = reader.decode().map_err(|e| match e {
             image::ImageError::Limits(_) => AppError::invalid(
                 "image",
-                format!("is too large to process (at most {MAX_DIMENSION}×{MAX_DIMENSION} pixels)"),
+                format!(
+                    "is too large to process: at most {MAX_DIMENSION} pixels a side and about \
+                     {} megapixels; make it smaller and try again",
+                    MAX_DECODE_BYTES / 4 / 1_000_000
+                ),
             ),
             _ => AppError::invalid("image", "is not a readable PNG, JPEG, GIF or WebP image"),
         })?;
@@ -143,7 +157,13 @@ where
     Done: Future<Output = ApiResult<Option<Option<String>>>>,
 {
     let worker = Arc::clone(store);
+    // Waits here, on the async side, for a decode slot; held until the picture is stored.
+    let slot = Arc::clone(&store.decodes)
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::Internal(format!("decode slots: {e}")))?;
     let name = spawn_blocking(move || {
+        let _slot = slot;
         let encoded = worker.process(kind, &upload)?;
         worker.save(kind, &encoded)
     })

@@ -99,6 +99,7 @@ pub struct Detail {
         images::cover,
         admin::index,
         admin::file,
+        admin::reset_password_page,
         openapi_json,
     ),
     components(schemas(ErrorEnvelope, Detail, Meta, user_views::UserView)),

@@ -301,3 +301,24 @@ fn export_round_trips_through_import() {
     assert_eq!(again["updated"], 1);
     assert_eq!(again["created"], 3);
 }
+
+#[test]
+fn a_csv_sent_under_another_field_name_is_refused_naming_the_field_expected() {
+    let (app, librarian) = staffed();
+    let reply = app
+        .send(
+            Method::Post,
+            "/books/import",
+            Some(&librarian),
+            Payload::Multipart(vec![Part::file(
+                "csv",
+                "books.csv",
+                b"title,author\nDune,Frank Herbert\n".to_vec(),
+            )]),
+        )
+        .expect_field_error(400, "file");
+    let problem = reply.body["errors"]["file"].as_str().unwrap();
+    assert!(problem.contains("multipart field `file`"), "{problem}");
+    assert!(problem.contains("came as `csv`"), "{problem}");
+    assert!(all_books(&app).is_empty());
+}

@@ -220,3 +220,19 @@ fn every_mutating_route_refuses_an_unknown_field_by_name() {
     assert_eq!(loan.result()["renewals"], 0);
     assert_eq!(loan.result()["status"], "active");
 }
+
+#[test]
+fn login_documents_the_device_token_both_ways() {
+    let app = TestApp::new();
+    let doc = document(&app);
+    let schemas = &doc["components"]["schemas"];
+    let sent = &schemas["LoginRequest"]["properties"]["device_token"];
+    assert_eq!(sent["type"], "string", "{sent}");
+    assert_eq!(sent["maxLength"], 256);
+    let required = schemas["LoginRequest"]["required"].to_string();
+    assert!(!required.contains("device_token"), "optional: {required}");
+    let answered = &schemas["LoginReply"]["properties"]["device_token"];
+    assert_eq!(answered["type"], "string", "{answered}");
+    let login = &doc["paths"]["/users/login"]["post"]["responses"];
+    assert!(!login["429"].is_null() && !login["401"].is_null());
+}

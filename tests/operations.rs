@@ -134,3 +134,84 @@ fn sigterm_lets_a_request_in_flight_finish() {
     let conn = rusqlite::Connection::open(dir.path().join("library.db")).unwrap();
     assert_eq!(count(&conn), 1, "the write made during shutdown is kept");
 }
+
+/// The most memory the process has held so far (VmHWM), in MB.
+fn peak_memory_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM in /proc status");
+    let kb: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kb / 1024.0
+}
+
+/// PUT a picture as multipart over a raw socket; the status of the answer.
+fn upload_picture(port: u16, user_id: i64, token: &str, picture: &[u8]) -> u16 {
+    let boundary = "----burst-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(picture);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let head = format!(
+        "PUT /users/{user_id}/image HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    status_of(&answer)
+}
+
+/// Twelve uploads at once of small files that decode to large pictures: some declare
+/// 6000×6000 pixels (108 MB and more decoded), some 3000×3000 (36 MB each). Decodes are
+/// bounded in size and in number at once, so the whole process stays well under 150 MB.
+#[test]
+fn a_burst_of_huge_pictures_keeps_memory_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let port = server.port;
+    let form = "email=pics%40example.org&username=pics&password=password-1";
+    assert_eq!(
+        status_of(&post_form(port, "/users/register", form).unwrap()),
+        201
+    );
+    let login = post_form(
+        port,
+        "/users/login",
+        "email=pics%40example.org&password=password-1",
+    )
+    .unwrap();
+    let body = login.split("\r\n\r\n").nth(1).unwrap();
+    let reply: serde_json::Value = serde_json::from_str(body).unwrap();
+    let token = reply["access_token"].as_str().unwrap().to_string();
+    let user_id = reply["result"]["id"].as_i64().unwrap();
+
+    let huge = Arc::new(common::png(6000, 6000));
+    let large = Arc::new(common::png(3000, 3000));
+    assert!(huge.len() < 1024 * 1024 && large.len() < 1024 * 1024);
+    let uploads: Vec<_> = (0..12)
+        .map(|i| {
+            let picture = Arc::clone(if i % 3 == 0 { &huge } else { &large });
+            let token = token.clone();
+            std::thread::spawn(move || upload_picture(port, user_id, &token, &picture))
+        })
+        .collect();
+    let statuses: Vec<u16> = uploads.into_iter().map(|t| t.join().unwrap()).collect();
+    for (i, status) in statuses.iter().enumerate() {
+        let expected = if i % 3 == 0 { 400 } else { 200 };
+        assert_eq!(*status, expected, "upload {i}: {statuses:?}");
+    }
+    let peak = peak_memory_mb(server.child.id());
+    assert!(peak < 150.0, "peak memory {peak:.0} MB");
+}

@@ -4,6 +4,9 @@
 mod common;
 
 use common::{jpeg, png, Part, Payload, TestApp, PASSWORD};
+use library_server::config::{Config, Settings};
+use library_server::db::Db;
+use rocket::figment::Figment;
 use rocket::http::{ContentType, Method};
 use serde_json::{json, Value};
 
@@ -398,6 +401,269 @@ fn repeated_failures_from_one_address_are_throttled_across_accounts() {
     assert_eq!(attempt(other, "d"), 401);
 }
 
+/// A login from `from`, with extra headers; (status, body, Retry-After).
+fn login_from(
+    app: &TestApp,
+    from: &str,
+    headers: &[(&str, &str)],
+    body: Value,
+) -> (u16, Value, Option<String>) {
+    let mut request = app
+        .client
+        .post("/users/login")
+        .remote(format!("{from}:5000").parse().unwrap())
+        .header(ContentType::JSON)
+        .body(body.to_string());
+    for (name, value) in headers {
+        request = request.header(rocket::http::Header::new(
+            name.to_string(),
+            value.to_string(),
+        ));
+    }
+    let response = request.dispatch();
+    let status = response.status().code;
+    let retry_after = response.headers().get_one("Retry-After").map(String::from);
+    let body = response.into_json().unwrap_or(Value::Null);
+    (status, body, retry_after)
+}
+
+fn wrong(who: &str) -> Value {
+    json!({"email": format!("{who}@example.org"), "password": "wrong-password"})
+}
+
+#[test]
+fn a_client_address_header_is_not_trusted_by_default() {
+    let app = TestApp::with(|mut c| {
+        c.login_max_failures_per_address = 3;
+        c
+    });
+    // Rotating X-Real-IP (or X-Forwarded-For) does not make one client many.
+    for (i, who) in ["a", "b", "c"].iter().enumerate() {
+        let fake = format!("203.0.113.{i}");
+        let headers = [
+            ("X-Real-IP", fake.as_str()),
+            ("X-Forwarded-For", fake.as_str()),
+        ];
+        assert_eq!(login_from(&app, "192.0.2.7", &headers, wrong(who)).0, 401);
+    }
+    let headers = [("X-Real-IP", "203.0.113.99")];
+    let (status, body, retry_after) = login_from(&app, "192.0.2.7", &headers, wrong("d"));
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["message"], "TOO MANY REQUESTS");
+    assert!(retry_after.is_some());
+    // Nor can a header pin the count on someone else's address.
+    let pinned = [("X-Real-IP", "192.0.2.7")];
+    assert_eq!(login_from(&app, "192.0.2.8", &pinned, wrong("d")).0, 401);
+}
+
+/// A server like `TestApp::with`'s whose figment `tweak` may set Rocket's own keys too.
+fn app_with_figment(tweak: impl FnOnce(Figment) -> Figment) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let figment = Config::figment()
+        .merge(("database", dir.path().join("library.db")))
+        .merge(("data_dir", dir.path().join("data")))
+        .merge(("bcrypt_cost", 4))
+        .merge(("log_level", "off"));
+    let settings = Settings::load(tweak(figment)).expect("config");
+    let db = Db::open(&settings.config.database).expect("database");
+    let rocket = library_server::build(settings, db).expect("build");
+    let client = rocket::local::blocking::Client::tracked(rocket).expect("client");
+    TestApp { client, dir }
+}
+
+#[test]
+fn behind_a_proxy_the_named_header_gives_the_client_address() {
+    let app = app_with_figment(|f| {
+        f.merge(("ip_header", "X-Real-IP"))
+            .merge(("login_max_failures_per_address", 3))
+    });
+    // Every request comes from the proxy; the header tells the clients apart.
+    let proxy = "10.0.0.1";
+    for who in ["a", "b", "c"] {
+        let headers = [("X-Real-IP", "192.0.2.7")];
+        assert_eq!(login_from(&app, proxy, &headers, wrong(who)).0, 401);
+    }
+    let headers = [("X-Real-IP", "192.0.2.7")];
+    assert_eq!(login_from(&app, proxy, &headers, wrong("d")).0, 429);
+    let headers = [("X-Real-IP", "192.0.2.8")];
+    assert_eq!(login_from(&app, proxy, &headers, wrong("d")).0, 401);
+}
+
+#[test]
+fn login_hands_out_a_device_token_and_refuses_an_oversized_one() {
+    let app = TestApp::new();
+    app.register("anna");
+    let reply = app
+        .post(
+            "/users/login",
+            None,
+            json!({"email": "anna@example.org", "password": PASSWORD}),
+        )
+        .expect(200);
+    let device = reply.body["device_token"].as_str().expect("a device token");
+    assert!(device.len() >= 64, "{device}");
+    let again = app
+        .post(
+            "/users/login",
+            None,
+            json!({"email": "anna@example.org", "password": PASSWORD, "device_token": device}),
+        )
+        .expect(200);
+    assert_ne!(again.body["device_token"], reply.body["device_token"]);
+    // A token that is not (or no longer) good for the account is ignored, not an error.
+    app.post(
+        "/users/login",
+        None,
+        json!({"email": "anna@example.org", "password": PASSWORD, "device_token": "junk"}),
+    )
+    .expect(200);
+    app.post(
+        "/users/login",
+        None,
+        json!({"email": "anna@example.org", "password": PASSWORD, "device_token": "x".repeat(257)}),
+    )
+    .expect_field_error(400, "device_token");
+}
+
+#[test]
+fn an_attack_from_elsewhere_does_not_lock_out_a_known_device() {
+    let app = TestApp::with(|mut c| {
+        c.login_max_failures = 3;
+        c.login_max_failures_per_account = 6;
+        c
+    });
+    app.register("anna");
+    let right = json!({"email": "anna@example.org", "password": PASSWORD});
+    let (status, body, _) = login_from(&app, "192.0.2.1", &[], right.clone());
+    assert_eq!(status, 200, "{body}");
+    let device = body["device_token"].as_str().unwrap().to_string();
+
+    // Guessing from one address stops at the pair's limit…
+    for _ in 0..3 {
+        assert_eq!(login_from(&app, "198.51.100.1", &[], wrong("anna")).0, 401);
+    }
+    assert_eq!(login_from(&app, "198.51.100.1", &[], wrong("anna")).0, 429);
+    // …and from many addresses at the account's ceiling.
+    for _ in 0..3 {
+        assert_eq!(login_from(&app, "198.51.100.2", &[], wrong("anna")).0, 401);
+    }
+    let (status, _, retry_after) = login_from(&app, "198.51.100.3", &[], wrong("anna"));
+    assert_eq!(status, 429);
+    assert!(retry_after.unwrap().parse::<u64>().unwrap() >= 1);
+    // The owner on a new device waits too, even with the right password…
+    assert_eq!(login_from(&app, "192.0.2.1", &[], right.clone()).0, 429);
+    let forged = json!({"email": "anna@example.org", "password": PASSWORD,
+        "device_token": format!("{}0", &device[..device.len() - 1])});
+    assert_eq!(login_from(&app, "192.0.2.1", &[], forged).0, 429);
+    // …but on a device that signed in before, the owner gets in, from anywhere.
+    let known = json!({"email": "anna@example.org", "password": PASSWORD, "device_token": device});
+    let (status, body, _) = login_from(&app, "203.0.113.9", &[], known);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["username"], "anna");
+
+    // A known device's own failures are bounded like a pair's.
+    let device = body["device_token"].as_str().unwrap().to_string();
+    let guess =
+        json!({"email": "anna@example.org", "password": "wrong-password", "device_token": device});
+    for _ in 0..3 {
+        assert_eq!(login_from(&app, "203.0.113.9", &[], guess.clone()).0, 401);
+    }
+    assert_eq!(login_from(&app, "203.0.113.9", &[], guess).0, 429);
+}
+
+#[test]
+fn a_class_behind_one_router_is_not_locked_out_by_its_typos() {
+    // The defaults: a class of 30, each mistyping twice from the school's one address.
+    let app = TestApp::new();
+    let class: Vec<String> = (0..30).map(|i| format!("pupil{i}")).collect();
+    for name in &class {
+        app.register(name);
+    }
+    for name in &class {
+        for _ in 0..2 {
+            assert_eq!(login_from(&app, "192.0.2.50", &[], wrong(name)).0, 401);
+        }
+        let right = json!({"email": format!("{name}@example.org"), "password": PASSWORD});
+        let (status, body, _) = login_from(&app, "192.0.2.50", &[], right);
+        assert_eq!(status, 200, "{name}: {body}");
+    }
+}
+
+mod race {
+    use super::*;
+    use rocket::futures::future::join_all;
+    use rocket::local::asynchronous::Client;
+
+    /// Forty wrong passwords for one account, all in flight together: the throttle must
+    /// reserve each attempt before the password check, or all forty get checked.
+    #[test]
+    fn concurrent_wrong_passwords_are_checked_at_most_the_limit() {
+        // A slower hash makes each check long, so the requests truly overlap.
+        let app = TestApp::with(|mut c| {
+            c.bcrypt_cost = 8;
+            c
+        });
+        app.register("anna");
+        let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let mut answers = runtime.block_on(async {
+            // A second server over the test's database, with the default limits.
+            let figment = Config::figment()
+                .merge(("database", app.db_path()))
+                .merge(("data_dir", app.data_dir()))
+                .merge(("log_level", "off"));
+            let settings = Settings::load(figment).expect("config");
+            let db = Db::open(&settings.config.database).expect("database");
+            let rocket = library_server::build(settings, db).expect("build");
+            let client = Client::untracked(rocket).await.expect("client");
+            let body = wrong("anna").to_string();
+            let requests = (0..40).map(|_| {
+                client
+                    .post("/users/login")
+                    .header(ContentType::JSON)
+                    .body(body.clone())
+                    .dispatch()
+            });
+            let mut answers = Vec::new();
+            for response in join_all(requests).await {
+                let status = response.status().code;
+                let retry_after = response.headers().get_one("Retry-After").map(String::from);
+                let body: Value = response.into_json().await.expect("JSON");
+                answers.push((status, retry_after, body));
+            }
+            let right = json!({"email": "anna@example.org", "password": PASSWORD});
+            let after = client
+                .post("/users/login")
+                .header(ContentType::JSON)
+                .body(right.to_string())
+                .dispatch()
+                .await
+                .status()
+                .code;
+            answers.push((after, None, Value::Null));
+            answers
+        });
+        let (after, _, _) = answers.pop().unwrap();
+        let checked = answers.iter().filter(|(status, ..)| *status == 401).count();
+        assert_eq!(checked, 5, "the default limit of a pair is 5");
+        for (status, retry_after, body) in &answers {
+            match status {
+                401 => assert_eq!(body["message"], "ACCESS UNAUTHORIZED"),
+                429 => {
+                    assert_eq!(body["message"], "TOO MANY REQUESTS");
+                    let wait: u64 = retry_after.as_deref().unwrap().parse().unwrap();
+                    assert!(wait >= 1);
+                }
+                _ => panic!("{status}: {body}"),
+            }
+        }
+        assert_eq!(after, 429, "five failures lock the pair");
+    }
+}
+
 // ---------------------------------------------------------------- tokens
 
 fn sign(claims: Value, secret: &str, alg: jsonwebtoken::Algorithm) -> String {
@@ -442,8 +708,15 @@ fn bad_tokens_are_401() {
     )
     .expect(401);
 
-    // alg none, and a different HMAC than the server's.
-    let claims = json!({"sub": id.to_string(), "ver": 0, "iat": now(), "exp": now() + 600});
+    // alg none, and a different HMAC than the server's. A token names the account's key.
+    let key: String = app
+        .sql()
+        .query_row("SELECT token_key FROM users WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let claims =
+        json!({"sub": id.to_string(), "ver": 0, "key": key, "iat": now(), "exp": now() + 600});
     let none_header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"; // {"alg":"none","typ":"JWT"}
     let body = sign(
         claims.clone(),
@@ -478,8 +751,7 @@ fn bad_tokens_are_401() {
     )
     .expect(200);
     // …but not once expired.
-    let expired =
-        json!({"sub": id.to_string(), "ver": 0, "iat": now() - 7200, "exp": now() - 3600});
+    let expired = json!({"sub": id.to_string(), "ver": 0, "key": key, "iat": now() - 7200, "exp": now() - 3600});
     app.get(
         "/users/me",
         Some(&sign(
@@ -1229,7 +1501,173 @@ fn forgot_password_validates_the_address() {
         .expect_field_error(400, "email");
 }
 
+/// A forgot-password request from `from`; asserts the usual 200.
+fn forgot_from(app: &TestApp, from: &str, email: &str) -> Value {
+    let response = app
+        .client
+        .post("/users/password/forgot")
+        .remote(format!("{from}:5000").parse().unwrap())
+        .header(ContentType::JSON)
+        .body(json!({ "email": email }).to_string())
+        .dispatch();
+    assert_eq!(response.status().code, 200);
+    response.into_json().unwrap()
+}
+
+#[test]
+fn reset_mails_to_one_person_are_limited_with_the_same_answer() {
+    let app = TestApp::with(|mut c| {
+        c.reset_requests_per_address_per_hour = 100;
+        c
+    });
+    app.user("anna");
+    let first = forgot_from(&app, "192.0.2.1", "anna@example.org");
+    for i in 2..=10 {
+        let answer = forgot_from(&app, &format!("192.0.2.{i}"), "anna@example.org");
+        assert_eq!(answer, first, "the answer never tells a limit was reached");
+    }
+    wait_for_mail(&app, 3);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        outbox(&app).len(),
+        3,
+        "at most 3 mails an hour to one person"
+    );
+}
+
+#[test]
+fn reset_requests_from_one_address_are_limited() {
+    let app = TestApp::with(|mut c| {
+        c.reset_requests_per_address_per_hour = 2;
+        c
+    });
+    for name in ["anna", "bert", "cleo"] {
+        app.register(name);
+    }
+    let first = forgot_from(&app, "198.51.100.7", "anna@example.org");
+    assert_eq!(forgot_from(&app, "198.51.100.7", "bert@example.org"), first);
+    assert_eq!(forgot_from(&app, "198.51.100.7", "cleo@example.org"), first);
+    wait_for_mail(&app, 2);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mails = outbox(&app);
+    assert_eq!(
+        mails.len(),
+        2,
+        "the third request from that address sent nothing"
+    );
+    assert!(!mails.iter().any(|m| m.contains("To: cleo@example.org")));
+    // Another client is not held back by that one.
+    forgot_from(&app, "198.51.100.8", "cleo@example.org");
+    let mails = wait_for_mail(&app, 3);
+    assert!(mails.iter().any(|m| m.contains("To: cleo@example.org")));
+}
+
+#[test]
+fn an_email_must_be_one_address() {
+    let app = TestApp::new();
+    for bad in [
+        "attacker,victim@example.org",
+        "attacker@example.org,victim@example.org",
+        "ann smith@example.org",
+        "ann@example.org\r\nBcc: victim@example.org",
+        "a@b@example.org",
+        "\"attacker,victim\"@example.org",
+        "Ann <ann@example.org>",
+    ] {
+        let reply = app
+            .post(
+                "/users/register",
+                None,
+                json!({"email": bad, "username": "anna", "password": PASSWORD}),
+            )
+            .expect_field_error(400, "email");
+        assert_eq!(reply.body["message"], "BAD REQUEST");
+        app.post("/users/password/forgot", None, json!({ "email": bad }))
+            .expect_field_error(400, "email");
+    }
+    assert_eq!(count_users(&app), 0);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(outbox(&app).is_empty());
+    for good in [
+        "name@example.org",
+        "a.b+tag@sub.example.co.uk",
+        "admin@demo.library",
+    ] {
+        let name = good.split(['@', '+', '.']).next().unwrap().to_string() + "_x";
+        let reply = app
+            .post(
+                "/users/register",
+                None,
+                json!({"email": good, "username": name, "password": PASSWORD}),
+            )
+            .expect(201);
+        assert_eq!(reply.result()["email"], good);
+    }
+}
+
 // ---------------------------------------------------------------- every response is JSON
+
+#[test]
+fn answers_with_tokens_or_personal_data_are_not_stored_by_caches() {
+    let app = TestApp::new();
+    let registered = app.post(
+        "/users/register",
+        None,
+        json!({"email": "admin@example.org", "username": "admin", "password": PASSWORD}),
+    );
+    assert_eq!(registered.header("Cache-Control"), Some("no-store"));
+    let login = app
+        .post(
+            "/users/login",
+            None,
+            json!({"email": "admin@example.org", "password": PASSWORD}),
+        )
+        .expect(200);
+    assert_eq!(login.header("Cache-Control"), Some("no-store"));
+    let token = login.body["access_token"].as_str().unwrap().to_string();
+    let failed = app.post(
+        "/users/login",
+        None,
+        json!({"email": "admin@example.org", "password": "wrong-password"}),
+    );
+    assert_eq!(failed.header("Cache-Control"), Some("no-store"));
+    for path in [
+        "/users/me",
+        "/users",
+        "/users/1",
+        "/users/username/admin",
+        "/loans",
+        "/holds",
+    ] {
+        let reply = app.get(path, Some(&token)).expect(200);
+        assert_eq!(reply.header("Cache-Control"), Some("no-store"), "{path}");
+    }
+    let forgot = app
+        .post(
+            "/users/password/forgot",
+            None,
+            json!({"email": "admin@example.org"}),
+        )
+        .expect(200);
+    assert_eq!(forgot.header("Cache-Control"), Some("no-store"));
+    // Any request that carried credentials, even to a public path.
+    let book = app
+        .post(
+            "/books",
+            Some(&token),
+            json!({"title": "Dune", "author": "Frank Herbert"}),
+        )
+        .expect(201);
+    assert_eq!(book.header("Cache-Control"), Some("no-store"));
+    let reply = app.get("/books", Some(&token)).expect(200);
+    assert_eq!(reply.header("Cache-Control"), Some("no-store"));
+    // The public catalogue and the server's own files may be cached.
+    for path in ["/books", "/books/1", "/health", "/openapi.json", "/admin"] {
+        let reply = app.get(path, None);
+        assert_eq!(reply.status, 200, "{path}");
+        assert_ne!(reply.header("Cache-Control"), Some("no-store"), "{path}");
+    }
+}
 
 #[test]
 fn unknown_routes_and_errors_are_json_with_nosniff() {
@@ -1286,4 +1724,82 @@ fn unknown_fields_and_repeated_parameters_are_refused_by_name() {
     app.get("/users?page=1&page=2", Some(&token))
         .expect_field_error(400, "page");
     app.get("/users?q=ad&unrelated=1", Some(&token)).expect(200);
+}
+
+#[test]
+fn a_picture_sent_under_another_field_name_is_refused_naming_the_field_expected() {
+    let app = TestApp::new();
+    let (id, token) = app.user("anna");
+    let reply = upload(
+        &app,
+        id,
+        &token,
+        vec![Part::file("picture", "me.png", png(8, 8))],
+    )
+    .expect_field_error(400, "image");
+    let problem = reply.body["errors"]["image"].as_str().unwrap();
+    assert!(problem.contains("multipart field `image`"), "{problem}");
+    assert!(problem.contains("came as `picture`"), "{problem}");
+}
+
+/// The names of the mails in the outbox.
+fn outbox_files(app: &TestApp) -> Vec<String> {
+    std::fs::read_dir(app.data_dir().join("outbox"))
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name.ends_with(".eml"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn eml_mails(app: &TestApp) -> Vec<String> {
+    let dir = app.data_dir().join("outbox");
+    outbox_files(app)
+        .iter()
+        .map(|name| std::fs::read_to_string(dir.join(name)).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_reset_mail_leaves_the_outbox_once_its_token_is_spent() {
+    let app = TestApp::new();
+    app.user("anna");
+    app.user("bert");
+    for email in ["anna@example.org", "anna@example.org", "bert@example.org"] {
+        app.post("/users/password/forgot", None, json!({ "email": email }))
+            .expect(200);
+    }
+    // Whole mails only: one still being written is a `.part` file.
+    for _ in 0..200 {
+        if outbox_files(&app).len() == 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let mails = eml_mails(&app);
+    assert_eq!(mails.len(), 3);
+    let anna: Vec<&String> = mails
+        .iter()
+        .filter(|m| m.contains("To: anna@example.org"))
+        .collect();
+    assert_eq!(anna.len(), 2);
+    let token = token_in(anna[1]);
+    app.post(
+        "/users/password/reset",
+        None,
+        json!({"token": token, "password": "new-password-1"}),
+    )
+    .expect(200);
+    // Both of anna's tokens are spent (a reset ends every open one), so both mails go;
+    // bert's token is still good and his mail stays.
+    let left = eml_mails(&app);
+    assert_eq!(left.len(), 1, "{:?}", outbox_files(&app));
+    assert!(left[0].contains("To: bert@example.org"));
+    let names = outbox_files(&app);
+    assert!(
+        names[0].starts_with("reset-") && !names[0].contains(&token),
+        "{names:?}"
+    );
 }

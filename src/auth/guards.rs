@@ -1,6 +1,8 @@
 //! Request guards: a handler's signature says who may call it. No or bad token → 401,
 //! a valid token with too little power → 403.
 
+use std::net::IpAddr;
+
 use rocket::outcome::{try_outcome, Outcome};
 use rocket::request::{self, FromRequest, Request};
 use rocket::State;
@@ -38,6 +40,7 @@ fn bearer<'r>(req: &'r Request<'_>) -> Option<&'r str> {
 pub struct Bearer {
     user_id: i64,
     version: i64,
+    key: String,
 }
 
 impl Bearer {
@@ -45,7 +48,13 @@ impl Bearer {
     /// Takes a connection so a handler can do this and its own reads in one trip.
     pub fn user(&self, conn: &rusqlite::Connection) -> Result<User, AppError> {
         match user::find(conn, self.user_id)? {
-            Some(user) if user.token_version == self.version => Ok(user),
+            Some(user)
+                if user.token_version == self.version
+                    && !self.key.is_empty()
+                    && user.token_key == self.key =>
+            {
+                Ok(user)
+            }
             _ => Err(AppError::Unauthorized),
         }
     }
@@ -60,8 +69,12 @@ impl<'r> FromRequest<'r> for Bearer {
             return deny(req, AppError::Internal("auth state missing".into()));
         };
         let claims = bearer(req).and_then(|token| keys.verify(token));
-        match claims.and_then(|c| Some((c.sub.parse::<i64>().ok()?, c.ver))) {
-            Some((user_id, version)) => Outcome::Success(Bearer { user_id, version }),
+        match claims.and_then(|c| Some((c.sub.parse::<i64>().ok()?, c.ver, c.key))) {
+            Some((user_id, version, key)) => Outcome::Success(Bearer {
+                user_id,
+                version,
+                key,
+            }),
             None => deny(req, AppError::Unauthorized),
         }
     }
@@ -110,19 +123,32 @@ impl<'r> FromRequest<'r> for Admin {
     }
 }
 
-/// The client's address, for throttling ("unknown" when Rocket cannot tell).
+/// The client's address, for throttling ("unknown" when Rocket cannot tell). It is the
+/// connection's peer unless `ip_header` names a header to trust (set it only behind a
+/// reverse proxy that overwrites that header: anyone else can send it). An IPv6 client is
+/// counted by its /64, which one machine commonly has whole.
 pub struct ClientAddr(pub String);
+
+impl ClientAddr {
+    pub fn of(ip: Option<IpAddr>) -> ClientAddr {
+        let key = match ip.map(|ip| ip.to_canonical()) {
+            Some(IpAddr::V6(v6)) => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+            }
+            Some(ip) => ip.to_string(),
+            None => "unknown".into(),
+        };
+        ClientAddr(key)
+    }
+}
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for ClientAddr {
     type Error = ();
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
-        let addr = req
-            .client_ip()
-            .map(|ip| ip.to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Outcome::Success(ClientAddr(addr))
+        Outcome::Success(ClientAddr::of(req.client_ip()))
     }
 }
 
@@ -134,5 +160,21 @@ impl AuthUser {
         } else {
             Err(AppError::Forbidden)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClientAddr;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let of = |ip: &str| ClientAddr::of(Some(ip.parse().unwrap())).0;
+        assert_eq!(of("192.0.2.7"), "192.0.2.7");
+        assert_eq!(of("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(of("2001:db8:1:2:aaaa::1"), of("2001:db8:1:2:bbbb::2"));
+        assert_eq!(of("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_ne!(of("2001:db8:1:2::1"), of("2001:db8:1:3::1"));
+        assert_eq!(ClientAddr::of(None).0, "unknown");
     }
 }

@@ -1,5 +1,6 @@
-//! HS256 access tokens. A token names its user and the user's token version; a password
-//! reset raises the version, so older tokens stop working.
+//! HS256 access tokens. A token names its user, the user's random token key and token
+//! version: a password reset raises the version, so older tokens stop working, and the key
+//! is never shared by two accounts, so a deleted account's token opens no other.
 
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,9 @@ pub struct Claims {
     pub sub: String,
     /// The user's token version when the token was issued.
     pub ver: i64,
+    /// The user's token key. Tokens made before keys existed have none and are refused.
+    #[serde(default)]
+    pub key: String,
     pub iat: i64,
     pub exp: i64,
 }
@@ -40,6 +44,7 @@ impl Keys {
         let claims = Claims {
             sub: user.id.to_string(),
             ver: user.token_version,
+            key: user.token_key.clone(),
             iat,
             exp: iat + self.ttl_secs as i64,
         };
@@ -75,6 +80,7 @@ mod tests {
             image_file: "default.jpg".into(),
             role: Role::Member,
             token_version: 3,
+            token_key: "k".into(),
             created_at: 0,
             modified_at: 0,
         }
@@ -109,6 +115,7 @@ mod tests {
         let claims = Claims {
             sub: "1".into(),
             ver: 0,
+            key: String::new(),
             iat: 0,
             exp: 1,
         };

@@ -1,8 +1,10 @@
-//! Who is calling: tokens, passwords, request guards and the login throttle.
+//! Who is calling: tokens, passwords, request guards and the limits on guessing and mail.
 
+pub mod device;
 pub mod guards;
 pub mod jwt;
 pub mod password;
+pub mod rate_limit;
 pub mod throttle;
 
 pub use guards::{Admin, AuthUser, Bearer, Librarian};

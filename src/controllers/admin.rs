@@ -1,6 +1,7 @@
-//! /admin: the librarians' page, plain HTML, CSS and JavaScript compiled into the binary.
-//! It talks to the JSON API like any other client, so nothing here knows about books or
-//! users; this file only hands out the page's files, under a strict Content-Security-Policy.
+//! /admin: the librarians' page, plain HTML, CSS and JavaScript compiled into the binary,
+//! and /reset-password, the small page a reset mail links to. They talk to the JSON API
+//! like any other client, so nothing here knows about books or users; this file only hands
+//! out the pages' files, under a strict Content-Security-Policy.
 
 use std::borrow::Cow;
 use std::io::Cursor;
@@ -27,9 +28,12 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
                    frame-ancestors 'none'; form-action 'self'";
 
 const INDEX: &str = "index.html";
+/// Where a person sets a new password with the token from a reset mail; its script and
+/// style are served under /admin/ with the admin page's.
+const RESET_PAGE: &str = "reset-password.html";
 
 pub fn routes() -> Vec<Route> {
-    routes![index, file]
+    routes![index, file, reset_password_page]
 }
 
 /// The admin page (HTML).
@@ -67,14 +71,27 @@ pub(crate) fn file(path: Segments<'_, Path>, seen: IfNoneMatch) -> ApiResult<Ass
     asset(&name, seen)
 }
 
+/// The page a password-reset mail links to (HTML): type a new password twice, and it is
+/// sent with the link's token to `POST /users/password/reset`.
+#[utoipa::path(tag = "service", params(
+    ("token" = Option<String>, Query, description = "The token from the reset mail; the page reads it, the server ignores it here"),
+), responses(
+    (status = 200, description = "The page", content_type = "text/html"),
+    (status = 304, description = "Unchanged since the ETag sent in If-None-Match"),
+))]
+#[get("/reset-password")]
+pub(crate) fn reset_password_page(seen: IfNoneMatch) -> ApiResult<Asset> {
+    asset(RESET_PAGE, seen)
+}
+
 fn asset(name: &str, seen: IfNoneMatch) -> ApiResult<Asset> {
     let file = Page::get(name).ok_or(AppError::NotFound)?;
     let etag = format!("\"{}\"", hex::encode(file.metadata.sha256_hash()));
     let extension = name.rsplit_once('.').map(|(_, ext)| ext).unwrap_or("");
     let content_type = ContentType::from_extension(extension).unwrap_or(ContentType::Binary);
-    // The page must be checked on every visit so a new release is picked up at once; its
+    // A page must be checked on every visit so a new release is picked up at once; its
     // scripts and styles may be reused for a few minutes.
-    let cache = if name == INDEX {
+    let cache = if name.ends_with(".html") {
         "no-cache"
     } else {
         "public, max-age=300"

@@ -180,7 +180,8 @@ pub(crate) async fn remove(
 /// Sets a cover from a PNG, JPEG, GIF or WebP upload (librarians), resized to fit
 /// 600×600; the previous cover is removed.
 #[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])),
-    request_body(content = inline(ImageUpload), content_type = "multipart/form-data"),
+    request_body(content = inline(ImageUpload), content_type = "multipart/form-data",
+        description = "The cover, as the multipart field `image` (any other name is a 400)"),
     responses(
         (status = 200, description = "The book with its new `cover_file`", body = Envelope<BookView>),
 ))]
@@ -229,7 +230,8 @@ pub(crate) async fn export_csv(_staff: Librarian, db: &State<Db>) -> ApiResult<C
 /// export, recognised by its header. Rows with a known ISBN update that book; a bad row is
 /// reported by line and skipped; the good rows go in together.
 #[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])),
-    request_body(content = inline(CsvUpload), content_type = "multipart/form-data"),
+    request_body(content = inline(CsvUpload), content_type = "multipart/form-data",
+        description = "The CSV file, as the multipart field `file` (any other name is a 400)"),
     responses(
         (status = 200, description = "What was created, updated and skipped", body = Envelope<ImportReport>),
 ))]

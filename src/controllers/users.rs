@@ -7,9 +7,11 @@ use rocket::{delete, get, patch, post, put, routes, Route, State};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::auth::device::DeviceKeys;
 use crate::auth::guards::ClientAddr;
 use crate::auth::jwt::Keys;
-use crate::auth::throttle::LoginThrottle;
+use crate::auth::rate_limit::ResetMailLimits;
+use crate::auth::throttle::{Caller, LoginThrottle};
 use crate::auth::{password, Admin, AuthUser, Bearer};
 use crate::config::Config;
 use crate::db::Db;
@@ -29,7 +31,7 @@ use crate::views::user::{
     RoleRequest, UserView, UsernameRequest,
 };
 
-/// Where reset links point (the admin page's reset form).
+/// The base of links sent by mail (`public_url`, or this server's own address).
 pub struct PublicUrl(pub String);
 
 pub fn routes() -> Vec<Route> {
@@ -79,17 +81,19 @@ pub(crate) async fn register(
 }
 
 /// Logs in by e-mail (or username) and password. Besides the envelope, the answer carries
-/// the seed's top-level `access_token`, plus `token_type` and `expires_in`.
+/// the seed's top-level `access_token`, plus `token_type`, `expires_in` and a
+/// `device_token` for this client's next login.
 #[utoipa::path(tag = "users", request_body = LoginRequest, responses(
     (status = 200, description = "Logged in", body = LoginReply),
     (status = 401, description = "Wrong e-mail or password (the same answer for both)", body = ErrorEnvelope),
-    (status = 429, description = "Too many failed logins for this account or address", body = ErrorEnvelope,
+    (status = 429, description = "Too many failed logins for this account, this address or the two together", body = ErrorEnvelope,
         headers(("Retry-After" = u64, description = "Seconds to wait"))),
 ))]
 #[post("/users/login", data = "<body>")]
 pub(crate) async fn login(
     db: &State<Db>,
     keys: &State<Keys>,
+    devices: &State<DeviceKeys>,
     throttle: &State<LoginThrottle>,
     client: ClientAddr,
     body: Fields<LoginRequest>,
@@ -99,29 +103,40 @@ pub(crate) async fn login(
     let found = db
         .run(move |conn| user::find_by_login(conn, &lookup))
         .await?;
-    // Count by account when there is one, so e-mail and username share a count.
+    // Count by account when there is one, so e-mail and username share a count; a name
+    // no account has is counted apart, so typing "#7" cannot spend account 7's count.
     let account = match &found {
         Some(user) => format!("#{}", user.id),
-        None => attempt.login.clone(),
+        None => format!("name:{}", attempt.login),
     };
-    if let Some(retry_after) = throttle.retry_after(&account, &client.0) {
-        return Err(AppError::TooMany { retry_after });
-    }
+    let device = found
+        .as_ref()
+        .zip(attempt.device_token.as_deref())
+        .and_then(|(user, token)| devices.verify(token, user));
+    // Reserved before the (slow) password check, so concurrent guesses count at once.
+    let reserved = throttle
+        .reserve(&Caller {
+            account: &account,
+            address: &client.0,
+            device: device.as_deref(),
+        })
+        .map_err(|retry_after| AppError::TooMany { retry_after })?;
     let hash = found.as_ref().map(|u| u.password_hash.clone());
     let matches = password::verify(&attempt.password, hash).await?;
     let user = match found {
         Some(user) if matches => user,
         _ => {
-            throttle.record_failure(&account, &client.0);
+            reserved.failed();
             return Err(AppError::Unauthorized);
         }
     };
-    throttle.record_success(&account);
+    reserved.succeeded();
     let token = keys.issue(&user)?;
     let mut top = Map::new();
     top.insert("access_token".into(), Value::String(token));
     top.insert("token_type".into(), json!("Bearer"));
     top.insert("expires_in".into(), json!(keys.ttl_secs));
+    top.insert("device_token".into(), Value::String(devices.issue(&user)));
     Ok(Success::ok("LOGIN", UserView::own(&user)).with_top_level(top))
 }
 
@@ -223,7 +238,8 @@ pub(crate) async fn change_username(
 /// Sets a profile picture from a PNG, JPEG, GIF or WebP upload (judged by content),
 /// resized to fit 256×256 and re-encoded; the previous picture is removed.
 #[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])),
-    request_body(content = inline(ImageUpload), content_type = "multipart/form-data"),
+    request_body(content = inline(ImageUpload), content_type = "multipart/form-data",
+        description = "The picture, as the multipart field `image` (any other name is a 400)"),
     responses(
         (status = 200, description = "The user with the new `image_file`", body = Envelope<UserView>),
 ))]
@@ -257,11 +273,11 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Answers the same whether or not the address has an account; the mail goes out on a
-/// blocking thread after the reply, so the reply's timing does not tell either.
-/// Mails a reset link if an account uses the address; the answer is the same either way.
+/// Mails a reset link if an account uses the address. The answer is the same whether or
+/// not it does and whether or not a limit held the mail back, and the mail goes out on a
+/// blocking thread after the reply, so neither the answer nor its timing tells.
 #[utoipa::path(tag = "users", request_body = ForgotRequest, responses(
-    (status = 200, description = "Accepted (whether or not the address has an account)", body = Envelope<Detail>),
+    (status = 200, description = "Accepted (whether or not the address has an account, and whether or not a limit held the mail back)", body = Envelope<Detail>),
 ))]
 #[post("/users/password/forgot", data = "<body>")]
 pub(crate) async fn forgot_password(
@@ -269,18 +285,24 @@ pub(crate) async fn forgot_password(
     config: &State<Config>,
     mailer: &State<Arc<Mailer>>,
     public_url: &State<PublicUrl>,
+    limits: &State<ResetMailLimits>,
+    client: ClientAddr,
     body: Fields<ForgotRequest>,
 ) -> Reply {
     let email = body.0.validate()?;
-    let db = db.inner().clone();
-    let mailer = Arc::clone(mailer);
-    let ttl = config.reset_token_ttl_secs as i64;
-    let link_base = format!("{}/admin/#reset?token=", public_url.0);
-    spawn_blocking(move || {
-        if let Err(e) = send_reset_mail(&db, &mailer, &email, ttl, &link_base) {
-            tracing::warn!(error = %e, "password reset mail not sent");
-        }
-    });
+    if limits.allow(&client.0, &email) {
+        let db = db.inner().clone();
+        let mailer = Arc::clone(mailer);
+        let ttl = config.reset_token_ttl_secs as i64;
+        let link_base = format!("{}/reset-password?token=", public_url.0);
+        spawn_blocking(move || {
+            if let Err(e) = send_reset_mail(&db, &mailer, &email, ttl, &link_base) {
+                tracing::warn!(error = %e, "password reset mail not sent");
+            }
+        });
+    } else {
+        tracing::info!("password reset mail held back by its hourly limits");
+    }
     Ok(Success::ok(
         "FORGOT PASSWORD",
         json!({ "detail": "If an account uses that address, a reset link has been sent to it." }),
@@ -303,8 +325,9 @@ fn send_reset_mail(
     };
     let at = now();
     password_reset::prune(&conn, at).map_err(|e| e.to_string())?;
-    password_reset::create(&conn, user.id, &token_hash(&token), at + ttl)
-        .map_err(|e| e.to_string())?;
+    let hashed = token_hash(&token);
+    password_reset::create(&conn, user.id, &hashed, at + ttl).map_err(|e| e.to_string())?;
+    prune_outbox(mailer, &conn);
     drop(conn);
     let minutes = (ttl / 60).max(1);
     let text = format!(
@@ -312,12 +335,20 @@ fn send_reset_mail(
          Someone (we hope you) asked to reset the password of your library account.\n\
          Open this link within {minutes} minutes to choose a new one:\n\n\
          {link_base}{token}\n\n\
-         Or send this token to POST /users/password/reset with your new password:\n\n\
-         {token}\n\n\
-         If it was not you, ignore this message: your password stays as it is.\n",
+         The link works once. If it was not you, ignore this message: your password \
+         stays as it is.\n",
         name = user.username,
     );
-    mailer.send(&user.email, "Reset your library password", text)
+    mailer.send_reset(&hashed, &user.email, "Reset your library password", text)
+}
+
+/// Removes outbox mails whose reset token can no longer be used; a failure is only logged.
+fn prune_outbox(mailer: &Mailer, conn: &rusqlite::Connection) {
+    if let Some(folder) = mailer.outbox() {
+        if let Err(e) = crate::mail::prune_outbox(folder, conn) {
+            tracing::warn!(error = %e, "outbox not pruned");
+        }
+    }
 }
 
 /// Sets a new password with a mailed token; every earlier token of the user stops working.
@@ -328,6 +359,7 @@ fn send_reset_mail(
 pub(crate) async fn reset_password(
     db: &State<Db>,
     config: &State<Config>,
+    mailer: &State<Arc<Mailer>>,
     body: Fields<ResetRequest>,
 ) -> Reply {
     let reset = body.0.validate()?;
@@ -354,6 +386,18 @@ pub(crate) async fn reset_password(
         user::set_password(tx, user_id, &hash)
     })
     .await?;
+    // The used token's mail, and those of the user's other tokens, spent with it. The
+    // password is changed by now, so a failure here is only logged.
+    let mailer = Arc::clone(mailer);
+    let pruned = db
+        .run(move |conn| {
+            prune_outbox(&mailer, conn);
+            Ok(())
+        })
+        .await;
+    if let Err(e) = pruned {
+        tracing::warn!(error = %e, "outbox not pruned");
+    }
     Ok(Success::ok(
         "RESET PASSWORD",
         json!({ "detail": "The password is changed; earlier sessions are signed out." }),

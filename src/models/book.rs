@@ -459,16 +459,7 @@ mod tests {
     }
 
     fn catalogue() -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
-        for sql in [
-            include_str!("../../migrations/001_init.sql"),
-            include_str!("../../migrations/002_books.sql"),
-            include_str!("../../migrations/003_circulation.sql"),
-            include_str!("../../migrations/004_catalogue_version.sql"),
-        ] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn
+        crate::db::open_migrated_in_memory().unwrap()
     }
 
     fn titled(title: &str) -> BookData {

@@ -1,5 +1,7 @@
 //! Password-reset tokens. Only a SHA-256 of each token is stored.
 
+use std::collections::HashSet;
+
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::ApiResult;
@@ -39,4 +41,15 @@ pub fn prune(conn: &Connection, now: i64) -> ApiResult<()> {
         [now],
     )?;
     Ok(())
+}
+
+/// The hashes of every token that can still be redeemed.
+pub fn open_hashes(conn: &Connection, now: i64) -> ApiResult<HashSet<String>> {
+    let mut statement = conn.prepare(
+        "SELECT token_hash FROM password_resets WHERE used_at IS NULL AND expires_at > ?1",
+    )?;
+    let hashes = statement
+        .query_map([now], |r| r.get(0))?
+        .collect::<rusqlite::Result<HashSet<String>>>()?;
+    Ok(hashes)
 }

@@ -30,9 +30,7 @@ mod tests {
 
     #[test]
     fn jwt_secret_is_made_once_and_kept() {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(include_str!("../../migrations/001_init.sql"))
-            .unwrap();
+        let conn = crate::db::open_migrated_in_memory().unwrap();
         let first = jwt_secret(&conn).unwrap();
         assert_eq!(first.len(), 64);
         assert_eq!(jwt_secret(&conn).unwrap(), first);

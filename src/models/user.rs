@@ -19,6 +19,9 @@ pub struct User {
     pub image_file: String,
     pub role: Role,
     pub token_version: i64,
+    /// Random per account, named in its tokens: an id may one day belong to someone else,
+    /// this key never will.
+    pub token_key: String,
     pub created_at: i64,
     pub modified_at: i64,
 }
@@ -26,7 +29,7 @@ pub struct User {
 pub const DEFAULT_IMAGE: &str = "default.jpg";
 
 const COLUMNS: &str =
-    "id, username, email, password_hash, image_file, role, token_version, created_at, modified_at";
+    "id, username, email, password_hash, image_file, role, token_version, created_at, modified_at, token_key";
 
 impl User {
     fn from_row(row: &Row) -> rusqlite::Result<User> {
@@ -40,6 +43,7 @@ impl User {
             token_version: row.get(6)?,
             created_at: row.get(7)?,
             modified_at: row.get(8)?,
+            token_key: row.get(9)?,
         })
     }
 }
@@ -218,10 +222,7 @@ mod tests {
     use super::*;
 
     fn conn() -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(include_str!("../../migrations/001_init.sql"))
-            .unwrap();
-        conn
+        crate::db::open_migrated_in_memory().unwrap()
     }
 
     fn add(conn: &Connection, name: &str) -> ApiResult<User> {

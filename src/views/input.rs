@@ -122,12 +122,17 @@ impl Body {
         })
     }
 
-    /// Removes and returns the file sent as `field`; 400 if there is none.
+    /// Removes and returns the file sent as `field`; 400 if there is none, naming the
+    /// field expected and, when a file came under another name, that name.
     pub fn take_file(&mut self, field: &str) -> Result<FilePart, AppError> {
-        match self.files.iter().position(|f| f.field == field) {
-            Some(at) => Ok(self.files.swap_remove(at)),
-            None => Err(AppError::invalid(field, "a file is required")),
+        if let Some(at) = self.files.iter().position(|f| f.field == field) {
+            return Ok(self.files.swap_remove(at));
         }
+        let mut problem = format!("a file is required, sent as the multipart field `{field}`");
+        if let Some(other) = self.files.first() {
+            problem.push_str(&format!(" (the file came as `{}`)", other.field));
+        }
+        Err(AppError::invalid(field, problem))
     }
 
     /// The file sent as `field`, when it is all the body holds: any other field or file is

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::input::Problems;
 use super::HttpDate;
+use crate::auth::device::MAX_DEVICE_TOKEN_LEN;
 use crate::domain::{Email, Password, Role, Username};
 use crate::error::AppError;
 use crate::models::user::User;
@@ -97,6 +98,12 @@ pub struct LoginRequest {
     /// At most 72 bytes of UTF-8.
     #[schema(required = true, nullable = false, min_length = 1, max_length = 72, format = Password)]
     pub password: Option<String>,
+    /// The `device_token` an earlier login of this account answered, if the client kept
+    /// it: failed logins from elsewhere then do not hold this client back. One that is not
+    /// valid for the account (expired, another account's, from before a password reset)
+    /// is ignored.
+    #[schema(nullable = false, max_length = 256)]
+    pub device_token: Option<String>,
 }
 
 /// The login answer: the seed's top-level token beside the usual envelope.
@@ -108,6 +115,9 @@ pub struct LoginReply {
     token_type: String,
     /// Seconds until the token expires.
     expires_in: u64,
+    /// Opaque; send it as `device_token` at this account's next login from this client.
+    /// A new one comes with every login.
+    device_token: String,
     message: String,
     result: UserView,
     status: u16,
@@ -117,6 +127,7 @@ pub struct LoginReply {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct CsvUpload {
+    /// The CSV file; the multipart field must be named `file`.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
 }
@@ -125,6 +136,7 @@ pub struct CsvUpload {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ImageUpload {
+    /// A PNG, JPEG, GIF or WebP picture; the multipart field must be named `image`.
     #[schema(value_type = String, format = Binary)]
     image: Vec<u8>,
 }
@@ -132,6 +144,7 @@ pub struct ImageUpload {
 pub struct Login {
     pub login: String,
     pub password: String,
+    pub device_token: Option<String>,
 }
 
 /// Longest login name worth looking up: the longest valid e-mail address.
@@ -170,8 +183,22 @@ impl LoginRequest {
             }
             Some(p) => Some(p),
         };
+        let device_token = match self.device_token.filter(|t| !t.is_empty()) {
+            Some(t) if t.len() > MAX_DEVICE_TOKEN_LEN => {
+                problems.note(
+                    "device_token",
+                    format!("must be at most {MAX_DEVICE_TOKEN_LEN} characters"),
+                );
+                None
+            }
+            token => token,
+        };
         match (login, password) {
-            (Some(login), Some(password)) => Ok(Login { login, password }),
+            (Some(login), Some(password)) if problems.is_empty() => Ok(Login {
+                login,
+                password,
+                device_token,
+            }),
             _ => Err(problems.into_error()),
         }
     }

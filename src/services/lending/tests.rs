@@ -11,14 +11,7 @@ fn policy() -> Policy {
 
 /// A database with `users` users and one book of `copies` copies (id 1).
 fn library(users: i64, copies: i64) -> Connection {
-    let conn = Connection::open_in_memory().unwrap();
-    for sql in [
-        include_str!("../../../migrations/001_init.sql"),
-        include_str!("../../../migrations/002_books.sql"),
-        include_str!("../../../migrations/003_circulation.sql"),
-    ] {
-        conn.execute_batch(sql).unwrap();
-    }
+    let conn = crate::db::open_migrated_in_memory().unwrap();
     for id in 1..=users {
         conn.execute(
             "INSERT INTO users (id, username, email, password_hash, created_at, modified_at)
