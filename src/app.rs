@@ -22,6 +22,7 @@ use crate::error::{error_response, AppError};
 use crate::mail::Mailer;
 use crate::media::MediaStore;
 use crate::models::setting;
+use crate::services::sweep;
 use crate::views::input::GuardError;
 
 pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
@@ -62,6 +63,7 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         .mount("/", controllers::routes())
         .register("/", catchers![every_status])
         .attach(RequestLog)
+        .attach(sweep::fairing())
         .attach(security_headers()))
 }
 

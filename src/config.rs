@@ -67,6 +67,8 @@ pub struct Config {
     pub max_renewals: u32,
     /// Days a ready hold waits for its holder before it lapses.
     pub hold_pickup_days: u32,
+    /// Open holds (waiting or ready) a member may have at once.
+    pub max_holds: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -106,6 +108,7 @@ impl Default for Config {
             max_active_loans: 5,
             max_renewals: 2,
             hold_pickup_days: 3,
+            max_holds: 10,
         }
     }
 }

@@ -9,8 +9,9 @@ use rocket::{get, routes, Route};
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::request_body::RequestBody;
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, RefOr, Response};
+use utoipa::openapi::{ContentBuilder, RefOr, Required, Response};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::controllers::{admin, books, health, holds, images, loans, users};
@@ -201,7 +202,27 @@ fn apply(operation: &mut Operation) {
             "The body's content type is not JSON, a form or multipart",
         );
         if let RefOr::T(body) = body {
+            optional_body(body);
             every_encoding(body);
+        }
+    }
+}
+
+/// `Option<T>` as a body means it may be left out, not that JSON `null` is a body (the
+/// server refuses any body but an object). utoipa writes it `oneOf: [T, null]`; keep `T`
+/// and mark the body not required.
+fn optional_body(body: &mut RequestBody) {
+    let is_null = |schema: &RefOr<Schema>| matches!(schema, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null));
+    for content in body.content.values_mut() {
+        let RefOr::T(content) = content else { continue };
+        let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema else {
+            continue;
+        };
+        if let [item, null] = one_of.items.as_slice() {
+            if is_null(null) {
+                content.schema = Some(item.clone());
+                body.required = Some(Required::False);
+            }
         }
     }
 }

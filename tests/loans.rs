@@ -510,3 +510,54 @@ mod race {
         }
     }
 }
+
+#[test]
+fn renew_and_return_take_no_fields() {
+    let app = TestApp::new();
+    app.admin();
+    let (_, ann) = app.user("ann");
+    let loan = borrow(&app, &ann, add_book(&app, 1)).expect(201);
+    let id = loan.result()["id"].as_i64().unwrap();
+    let due = seconds(&loan.result()["due_at"]);
+
+    let reply = app
+        .post(
+            &format!("/loans/{id}/renew"),
+            Some(&ann),
+            json!({"days": 365}),
+        )
+        .expect_field_error(400, "days");
+    assert_eq!(
+        reply.body["errors"]["days"],
+        "is not a field of this request"
+    );
+    let form = app.send(
+        Method::Post,
+        &format!("/loans/{id}/return"),
+        Some(&ann),
+        Payload::Form(vec![("when".into(), "yesterday".into())]),
+    );
+    form.expect_field_error(400, "when");
+    let unchanged = app.get(&format!("/loans/{id}"), Some(&ann)).expect(200);
+    assert_eq!(unchanged.result()["renewals"], 0);
+    assert_eq!(unchanged.result()["status"], "active");
+    assert_eq!(seconds(&unchanged.result()["due_at"]), due);
+
+    // Nothing at all, an empty form, `{}`: all fine.
+    let renewed = app.send(
+        Method::Post,
+        &format!("/loans/{id}/renew"),
+        Some(&ann),
+        Payload::None,
+    );
+    assert_eq!(renewed.expect(200).result()["renewals"], 1);
+    let renewed = app.send(
+        Method::Post,
+        &format!("/loans/{id}/renew"),
+        Some(&ann),
+        Payload::Form(vec![]),
+    );
+    assert_eq!(renewed.expect(200).result()["renewals"], 2);
+    app.post(&format!("/loans/{id}/return"), Some(&ann), json!({}))
+        .expect(200);
+}

@@ -94,6 +94,133 @@ fn the_document_path_form_is_derived_correctly() {
     assert_eq!(openapi_path("/health"), "/health");
 }
 
+/// Fills a route's path parameters with resources the walker made: `/users/<id>` gets the
+/// member, `/books/<…>` the book, `/loans/<id>` the loan, `/holds/<id>` the hold.
+fn fill(rocket_path: &str, ids: &[(&str, i64)]) -> String {
+    let resource = rocket_path.split('/').nth(1).unwrap_or_default();
+    rocket_path
+        .split('/')
+        .map(|segment| {
+            if !segment.starts_with('<') {
+                return segment.to_string();
+            }
+            let (_, id) = ids
+                .iter()
+                .find(|(name, _)| *name == resource)
+                .unwrap_or_else(|| panic!("the walker cannot fill {rocket_path}: teach it"));
+            id.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The file fields a multipart-only body requires, from the document.
+fn required_files(doc: &Value, operation: &Value) -> Vec<String> {
+    let mut schema = &operation["requestBody"]["content"]["multipart/form-data"]["schema"];
+    if let Some(name) = schema["$ref"].as_str() {
+        let name = name.trim_start_matches("#/components/schemas/");
+        schema = &doc["components"]["schemas"][name];
+    }
+    schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Every route that changes something refuses a field it does not know, naming it: with a
+/// body it ignored, a client would believe a change was made (`{"days": 365}` on a renewal)
+/// that was not. Routes that take no fields refuse any field too.
+#[test]
+fn every_mutating_route_refuses_an_unknown_field_by_name() {
+    use common::{Part, Payload};
+    use rocket::http::Method;
+    use serde_json::json;
+
+    let app = TestApp::new();
+    let (_, admin) = app.admin();
+    let (member, member_token) = app.user("ann");
+    let book = app
+        .post(
+            "/books",
+            Some(&admin),
+            json!({"title": "T", "author": "A", "copies": 2}),
+        )
+        .expect(201)
+        .result()["id"]
+        .as_i64()
+        .unwrap();
+    let loan = app
+        .post("/loans", Some(&member_token), json!({"book_id": book}))
+        .expect(201)
+        .result()["id"]
+        .as_i64()
+        .unwrap();
+    let hold = app
+        .post(&format!("/books/{book}/holds"), Some(&admin), json!({}))
+        .expect(201)
+        .result()["id"]
+        .as_i64()
+        .unwrap();
+    let ids = [
+        ("users", member),
+        ("books", book),
+        ("loans", loan),
+        ("holds", hold),
+    ];
+    let doc = document(&app);
+
+    let mut walked = Vec::new();
+    let mut failures = Vec::new();
+    let routes: Vec<(Method, String)> = app
+        .client
+        .rocket()
+        .routes()
+        .filter(|r| {
+            matches!(
+                r.method,
+                Method::Post | Method::Put | Method::Patch | Method::Delete
+            )
+        })
+        .map(|r| (r.method, r.uri.path().to_string()))
+        .collect();
+    for (method, rocket_path) in routes {
+        let operation =
+            &doc["paths"][openapi_path(&rocket_path)][method.as_str().to_ascii_lowercase()];
+        let content = &operation["requestBody"]["content"];
+        let payload = if content.is_object() && content["application/json"].is_null() {
+            // An upload: the files it needs, and one field too many.
+            let mut parts: Vec<Part> = required_files(&doc, operation)
+                .iter()
+                .map(|name| Part::file(name, "upload.bin", b"not read".to_vec()))
+                .collect();
+            parts.push(Part::text("zzz_unknown", "1"));
+            Payload::Multipart(parts)
+        } else {
+            Payload::Json(json!({"zzz_unknown": 1}))
+        };
+        let path = fill(&rocket_path, &ids);
+        let reply = app.send(method, &path, Some(&admin), payload);
+        walked.push(format!("{method} {path}"));
+        if reply.status != 400 || !reply.body["errors"]["zzz_unknown"].is_string() {
+            failures.push(format!("{method} {path}: {} {}", reply.status, reply.body));
+        }
+    }
+    assert!(walked.len() >= 15, "walked only {walked:?}");
+    assert!(
+        failures.is_empty(),
+        "routes that took an unknown field: {failures:#?}"
+    );
+    // Nothing was changed on the way.
+    app.get(&format!("/books/{book}"), None).expect(200);
+    app.get(&format!("/users/{member}"), Some(&admin))
+        .expect(200);
+    let loan = app.get(&format!("/loans/{loan}"), Some(&admin)).expect(200);
+    assert_eq!(loan.result()["renewals"], 0);
+    assert_eq!(loan.result()["status"], "active");
+}
+
 #[test]
 fn login_documents_the_device_token_both_ways() {
     let app = TestApp::new();

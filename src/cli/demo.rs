@@ -274,7 +274,7 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
         }
     }
     // Bring every hold up to today, as the server would before showing them.
-    lending::settle_open_holds(&tx, policy, None, today)?;
+    lending::settle_due(&tx, policy, today)?;
 
     let summary = summarise(&tx, today)?;
     tx.commit()?;
@@ -314,7 +314,7 @@ fn summarise(conn: &Connection, today: i64) -> Result<Summary, Box<dyn std::erro
             status: Some(status),
             ..HoldFilter::default()
         };
-        Ok((status, hold::list(conn, filter, one)?.1))
+        Ok((status, hold::list(conn, filter, today, one)?.1))
     };
     Ok(Summary {
         books: book::count(conn)?,

@@ -7,17 +7,20 @@ use rocket::tokio::task::spawn_blocking;
 use rocket::{delete, get, patch, post, put, routes, Responder, Route, State};
 
 use crate::auth::Librarian;
+use crate::config::Config;
 use crate::db::Db;
 use crate::domain::Isbn13;
 use crate::error::{ApiResult, AppError};
 use crate::media::{replace_picture, Kind, MediaStore};
 use crate::models::book::{self, Book};
+use crate::models::{hold, now};
 use crate::openapi::{Envelope, ErrorEnvelope, ListEnvelope};
 use crate::services::import::ImportReport;
+use crate::services::lending::{self, Policy};
 use crate::services::{csv_format, import};
 use crate::views::book::{BookPatch, BookQuery, BookRequest, BookView};
 use crate::views::envelope::{Reply, Success};
-use crate::views::input::{Fields, Multipart};
+use crate::views::input::{Empty, Fields, Multipart, NoFields};
 use crate::views::paging;
 use crate::views::query::QueryParams;
 use crate::views::user::{CsvUpload, ImageUpload};
@@ -105,54 +108,63 @@ pub(crate) async fn by_isbn(isbn: &str, db: &State<Db>) -> Reply {
     Ok(Success::ok("GET BOOK", BookView::from(book)))
 }
 
-/// Changes any fields of a book (librarians).
+/// Changes any fields of a book (librarians). `copies` cannot go below the copies out on
+/// loan plus those waiting on the hold shelf; a copy added goes to the first waiting hold.
 #[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])), request_body = BookPatch, responses(
     (status = 200, description = "Changed", body = Envelope<BookView>),
-    (status = 409, description = "Another book has this ISBN, or fewer copies than are on loan", body = ErrorEnvelope),
+    (status = 409, description = "Another book has this ISBN, or fewer copies than are on loan or on the hold shelf", body = ErrorEnvelope),
 ))]
 #[patch("/books/<id>", data = "<body>")]
 pub(crate) async fn change(
     id: i64,
     _staff: Librarian,
     db: &State<Db>,
+    config: &State<Config>,
     body: Fields<BookPatch>,
 ) -> Reply {
     let patch = body.0;
+    let policy = Policy::from_config(config);
     let book = db
         .write(move |tx| {
+            let at = now();
             let current = book::find(tx, id)?.ok_or(AppError::NotFound)?;
             let data = patch.apply(current.data()?)?;
-            let out = book::active_loans(tx, id)?;
-            if data.copies < out {
-                return Err(AppError::conflict(
-                    "copies",
-                    format!("cannot be fewer than the {out} copies on loan"),
-                ));
-            }
+            lending::check_copies(tx, id, data.copies, at)?;
             book::update(tx, id, &data)?;
+            lending::settle(tx, policy, id, at)?;
             book::find(tx, id)?.ok_or(AppError::NotFound)
         })
         .await?;
     Ok(Success::ok("UPDATE BOOK", BookView::from(book)))
 }
 
-/// Deletes a book with its cover and history (librarians); refused while a copy is out.
-#[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])), responses(
+/// Deletes a book with its cover and history (librarians); refused while a copy is out
+/// or holds wait for it (cancel them first, so no reader's hold vanishes unseen).
+#[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Deleted; the book as it was", body = Envelope<BookView>),
-    (status = 409, description = "Copies are on loan", body = ErrorEnvelope),
+    (status = 409, description = "Copies are on loan, or holds wait for the book", body = ErrorEnvelope),
 ))]
-#[delete("/books/<id>")]
+#[delete("/books/<id>", data = "<_body>")]
 pub(crate) async fn remove(
     id: i64,
     _staff: Librarian,
     db: &State<Db>,
     media: &State<Arc<MediaStore>>,
+    _body: NoFields,
 ) -> Reply {
     let removed = db
         .write(move |tx| {
             let book = book::find(tx, id)?.ok_or(AppError::NotFound)?;
             if book::active_loans(tx, id)? > 0 {
                 return Err(AppError::conflict("id", "the book has copies on loan"));
+            }
+            let waiting = hold::count_waiting(tx, id)? + hold::count_ready(tx, id, now())?;
+            if waiting > 0 {
+                let holds = match waiting {
+                    1 => "1 hold waits for this book; cancel it first".to_string(),
+                    n => format!("{n} holds wait for this book; cancel them first"),
+                };
+                return Err(AppError::conflict("id", holds));
             }
             book::delete(tx, id)?;
             Ok(book)
@@ -182,8 +194,7 @@ pub(crate) async fn change_cover(
     upload: Multipart,
 ) -> Reply {
     load(db, id).await?;
-    let mut body = upload.0;
-    let file = body.take_file("image")?;
+    let file = upload.0.file_alone("image")?;
     replace_picture(media, Kind::Cover, file.bytes, |name| {
         db.write(move |tx| book::set_cover(tx, id, &name))
     })
@@ -226,8 +237,7 @@ pub(crate) async fn export_csv(_staff: Librarian, db: &State<Db>) -> ApiResult<C
 ))]
 #[post("/books/import", data = "<upload>")]
 pub(crate) async fn import_csv(_staff: Librarian, db: &State<Db>, upload: Multipart) -> Reply {
-    let mut body = upload.0;
-    let file = body.take_file("file")?;
+    let file = upload.0.file_alone("file")?;
     let report = db
         .write(move |tx| import::import(tx, &file.bytes, &mut |_| {}))
         .await?;

@@ -5,13 +5,15 @@ use rocket::{delete, get, post, routes, Route, State};
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
+use crate::error::AppError;
 use crate::models::hold;
 use crate::models::hold::HoldStatus;
-use crate::models::now;
+use crate::models::{now, user};
 use crate::openapi::{Envelope, ErrorEnvelope, ListEnvelope};
 use crate::services::lending::{self, Actor, Policy};
 use crate::views::envelope::{Reply, Success};
-use crate::views::loan::{hold_filter, HoldView};
+use crate::views::input::{Empty, Fields, NoFields};
+use crate::views::loan::{hold_filter, HoldRequest, HoldView};
 use crate::views::paging;
 use crate::views::query::QueryParams;
 
@@ -19,29 +21,40 @@ pub fn routes() -> Vec<Route> {
     routes![place, list, cancel]
 }
 
-/// Any signed-in user joins the book's queue for themself; with a copy free, the hold is
-/// ready at once.
-#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), responses(
-    (status = 201, description = "Placed, with its `position`", body = Envelope<HoldView>),
-    (status = 409, description = "Already holding or borrowing this book", body = ErrorEnvelope),
+/// A signed-in user joins the book's queue; with a copy free, the hold is ready at once.
+/// Members hold for themselves; staff may name any member as `user_id`.
+#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])),
+    request_body(content = Option<HoldRequest>, description = "Optional: staff name the member to hold for"),
+    responses(
+        (status = 201, description = "Placed, with its `position`", body = Envelope<HoldView>),
+        (status = 404, description = "No such book or user", body = ErrorEnvelope),
+        (status = 409, description = "Already holding or borrowing this book, or holding as many books as `max_holds` allows", body = ErrorEnvelope),
 ))]
-#[post("/books/<book_id>/holds")]
+#[post("/books/<book_id>/holds", data = "<body>")]
 pub(crate) async fn place(
     book_id: i64,
     auth: AuthUser,
     db: &State<Db>,
     config: &State<Config>,
+    body: Fields<HoldRequest>,
 ) -> Reply {
-    let holder = auth.0.id;
+    let actor = Actor::of(&auth.0);
+    let holder = body.0.validate()?.unwrap_or(actor.id);
+    actor.may_act_for(holder)?;
     let policy = Policy::from_config(config);
     let placed = db
-        .write(move |tx| lending::place_hold(tx, policy, book_id, holder, now()))
+        .write(move |tx| {
+            if holder != actor.id {
+                user::find(tx, holder)?.ok_or(AppError::NotFound)?;
+            }
+            lending::place_hold(tx, policy, book_id, holder, now())
+        })
         .await?;
     Ok(Success::created("PLACE HOLD", HoldView::new(&placed)))
 }
 
-/// Members see their own holds; staff see everyone's. Statuses depend on the clock (a
-/// ready hold lapses), so the books shown are settled first, in the same transaction.
+/// Members see their own holds; staff see everyone's. Statuses are as of now: a ready hold
+/// past its pickup time shows as expired. A read: it never waits for the writer.
 #[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), params(
     ("book_id" = Option<i64>, Query, minimum = 1),
     ("status" = Option<HoldStatus>, Query),
@@ -51,44 +64,32 @@ pub(crate) async fn place(
     (status = 200, description = "One page of holds", body = ListEnvelope<HoldView>),
 ))]
 #[get("/holds")]
-pub(crate) async fn list(
-    auth: AuthUser,
-    db: &State<Db>,
-    config: &State<Config>,
-    query: QueryParams,
-) -> Reply {
+pub(crate) async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> Reply {
     let page = paging::parse(query.get("page")?, query.get("per_page")?)?;
     let mut filter = hold_filter(query.get("book_id")?, query.get("status")?)?;
     let actor = Actor::of(&auth.0);
     if !actor.staff {
         filter.user_id = Some(actor.id);
     }
-    let policy = Policy::from_config(config);
     let (holds, total) = db
-        .write(move |tx| {
-            let at = now();
-            match filter.book_id {
-                Some(book_id) => lending::settle(tx, policy, book_id, at)?,
-                None => lending::settle_open_holds(tx, policy, filter.user_id, at)?,
-            }
-            hold::list(tx, filter, page)
-        })
+        .run(move |conn| hold::list(conn, filter, now(), page))
         .await?;
     let views: Vec<HoldView> = holds.iter().map(HoldView::new).collect();
     Ok(Success::list("GET HOLDS", views, paging::meta(page, total)))
 }
 
 /// The holder or staff; a copy the hold had set aside passes to the next in line.
-#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), responses(
+#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Cancelled", body = Envelope<HoldView>),
     (status = 409, description = "The hold is already closed", body = ErrorEnvelope),
 ))]
-#[delete("/holds/<id>")]
+#[delete("/holds/<id>", data = "<_body>")]
 pub(crate) async fn cancel(
     id: i64,
     auth: AuthUser,
     db: &State<Db>,
     config: &State<Config>,
+    _body: NoFields,
 ) -> Reply {
     let actor = Actor::of(&auth.0);
     let policy = Policy::from_config(config);

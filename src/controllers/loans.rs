@@ -13,7 +13,7 @@ use crate::models::user;
 use crate::openapi::{Envelope, ErrorEnvelope, ListEnvelope};
 use crate::services::lending::{self, Actor, Policy};
 use crate::views::envelope::{Reply, Success};
-use crate::views::input::Fields;
+use crate::views::input::{Empty, Fields, NoFields};
 use crate::views::loan::{loan_filter, BorrowRequest, LoanView};
 use crate::views::paging;
 use crate::views::query::QueryParams;
@@ -98,16 +98,17 @@ pub(crate) async fn by_id(id: i64, auth: AuthUser, db: &State<Db>) -> Reply {
 }
 
 /// Takes the copy back; it goes to the first waiting hold, if any.
-#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), responses(
+#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Returned", body = Envelope<LoanView>),
     (status = 409, description = "Already returned", body = ErrorEnvelope),
 ))]
-#[post("/loans/<id>/return")]
+#[post("/loans/<id>/return", data = "<_body>")]
 pub(crate) async fn return_loan(
     id: i64,
     auth: AuthUser,
     db: &State<Db>,
     config: &State<Config>,
+    _body: NoFields,
 ) -> Reply {
     let actor = Actor::of(&auth.0);
     let policy = Policy::from_config(config);
@@ -119,16 +120,17 @@ pub(crate) async fn return_loan(
 }
 
 /// Extends the due date by one loan period.
-#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), responses(
+#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Renewed, with the new `due_at`", body = Envelope<LoanView>),
     (status = 409, description = "Renewals used up, overdue, returned, or others are waiting", body = ErrorEnvelope),
 ))]
-#[post("/loans/<id>/renew")]
+#[post("/loans/<id>/renew", data = "<_body>")]
 pub(crate) async fn renew(
     id: i64,
     auth: AuthUser,
     db: &State<Db>,
     config: &State<Config>,
+    _body: NoFields,
 ) -> Reply {
     let actor = Actor::of(&auth.0);
     let policy = Policy::from_config(config);

@@ -23,7 +23,7 @@ use crate::models::user::{self, NewUser, User, DEFAULT_IMAGE};
 use crate::models::{loan, now, password_reset};
 use crate::openapi::{Detail, Envelope, ErrorEnvelope, ListEnvelope};
 use crate::views::envelope::{Reply, Success};
-use crate::views::input::{Fields, Multipart};
+use crate::views::input::{Empty, Fields, Multipart, NoFields};
 use crate::views::paging;
 use crate::views::query::QueryParams;
 use crate::views::user::{
@@ -253,8 +253,7 @@ pub(crate) async fn change_image(
 ) -> Reply {
     auth.require_self_or_admin(id)?;
     load(db, id).await?;
-    let mut body = upload.0;
-    let file = body.take_file("image")?;
+    let file = upload.0.file_alone("image")?;
     replace_picture(media, Kind::Profile, file.bytes, |name| {
         db.write(move |tx| {
             let replaced = user::set_image(tx, id, &name)?;
@@ -435,16 +434,17 @@ pub(crate) async fn change_role(
 }
 
 /// Deletes a user (themself, or by an admin), with their picture and history.
-#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), responses(
+#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Deleted; the user as it was", body = Envelope<UserView>),
     (status = 409, description = "The user has books on loan, or is the last admin", body = ErrorEnvelope),
 ))]
-#[delete("/users/<id>")]
+#[delete("/users/<id>", data = "<_body>")]
 pub(crate) async fn delete_user(
     id: i64,
     auth: AuthUser,
     db: &State<Db>,
     media: &State<Arc<MediaStore>>,
+    _body: NoFields,
 ) -> Reply {
     auth.require_self_or_admin(id)?;
     let removed = db

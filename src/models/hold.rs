@@ -1,5 +1,7 @@
 //! The holds table: each book's queue of members waiting for a copy.
 
+use std::sync::LazyLock;
+
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
@@ -74,15 +76,34 @@ pub struct Hold {
     pub position: Option<i64>,
 }
 
-/// The queue is ordered by id, which grows with every hold placed.
-const SELECT: &str = "SELECT h.id, h.book_id, h.user_id, h.created_at, h.status, h.ready_until,
-        CASE h.status
-            WHEN 'waiting' THEN (SELECT COUNT(*) FROM holds q
-                                 WHERE q.book_id = h.book_id AND q.status = 'waiting'
-                                   AND q.id <= h.id)
-            WHEN 'ready' THEN 0
-        END
-    FROM holds h";
+/// A hold's columns, its status read as of `now` (an SQL expression, such as a parameter):
+/// a ready hold whose pickup time is over reads as `expired` before any write records it,
+/// so listings never need the writer. Lending writes and the background sweep
+/// (`services::sweep`) record the lapse. The queue is ordered by id, which grows with every
+/// hold placed.
+fn select_as_of(now: &str) -> String {
+    let status = status_as_of(now);
+    format!(
+        "SELECT h.id, h.book_id, h.user_id, h.created_at, {status}, h.ready_until,
+            CASE {status}
+                WHEN 'waiting' THEN (SELECT COUNT(*) FROM holds q
+                                     WHERE q.book_id = h.book_id AND q.status = 'waiting'
+                                       AND q.id <= h.id)
+                WHEN 'ready' THEN 0
+            END
+        FROM holds h"
+    )
+}
+
+fn status_as_of(now: &str) -> String {
+    format!(
+        "CASE WHEN h.status = 'ready' AND h.ready_until <= {now} THEN 'expired' ELSE h.status END"
+    )
+}
+
+/// Holds as recorded: with no clock (NULL) the comparison is never true. The lending code
+/// reads them so, right after settling the book at its own `now`.
+static SELECT: LazyLock<String> = LazyLock::new(|| select_as_of("NULL"));
 
 impl Hold {
     fn from_row(row: &Row) -> rusqlite::Result<Hold> {
@@ -100,7 +121,7 @@ impl Hold {
 
 pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Hold>> {
     Ok(conn
-        .prepare_cached(&format!("{SELECT} WHERE h.id = ?1"))?
+        .prepare_cached(&format!("{} WHERE h.id = ?1", *SELECT))?
         .query_row([id], Hold::from_row)
         .optional()?)
 }
@@ -109,8 +130,9 @@ pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Hold>> {
 pub fn find_open(conn: &Connection, user_id: i64, book_id: i64) -> ApiResult<Option<Hold>> {
     Ok(conn
         .prepare_cached(&format!(
-            "{SELECT} WHERE h.user_id = ?1 AND h.book_id = ?2
-             AND h.status IN ('waiting', 'ready')"
+            "{} WHERE h.user_id = ?1 AND h.book_id = ?2
+             AND h.status IN ('waiting', 'ready')",
+            *SELECT
         ))?
         .query_row([user_id, book_id], Hold::from_row)
         .optional()?)
@@ -173,15 +195,33 @@ pub fn promote(conn: &Connection, book_id: i64, count: i64, ready_until: i64) ->
     )?)
 }
 
-/// Books with an open hold (of one user, when given): the ones whose holds may need
-/// settling before they are shown.
-pub fn books_with_open_holds(conn: &Connection, user_id: Option<i64>) -> ApiResult<Vec<i64>> {
+/// Open holds of the user as of `now`: waiting, or ready with pickup time left.
+pub fn count_open_for_user(conn: &Connection, user_id: i64, now: i64) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM holds WHERE user_id = ?1
+             AND (status = 'waiting' OR (status = 'ready' AND ready_until > ?2))",
+        )?
+        .query_row([user_id, now], |r| r.get(0))?)
+}
+
+/// Books whose holds the clock or the shelf has moved on since they were last settled: a
+/// ready hold has lapsed, or a copy is free while readers wait (its copies were raised by
+/// an import, say). A read, so the background sweep takes the writer only when needed.
+pub fn books_to_settle(conn: &Connection, now: i64) -> ApiResult<Vec<i64>> {
     let books = conn
         .prepare_cached(
-            "SELECT DISTINCT book_id FROM holds
-             WHERE status IN ('waiting', 'ready') AND (?1 IS NULL OR user_id = ?1)",
+            "SELECT book_id FROM holds WHERE status = 'ready' AND ready_until <= ?1
+             UNION
+             SELECT b.id FROM books b
+             WHERE b.id IN (SELECT book_id FROM holds WHERE status = 'waiting')
+               AND b.copies > (SELECT COUNT(*) FROM loans l
+                               WHERE l.book_id = b.id AND l.returned_at IS NULL)
+                            + (SELECT COUNT(*) FROM holds r
+                               WHERE r.book_id = b.id AND r.status = 'ready'
+                                 AND r.ready_until > ?1)",
         )?
-        .query_map([user_id], |r| r.get(0))?
+        .query_map([now], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<i64>>>()?;
     Ok(books)
 }
@@ -194,18 +234,29 @@ pub struct HoldFilter {
     pub status: Option<HoldStatus>,
 }
 
-/// Matching holds by id, one page, and how many match in all.
-pub fn list(conn: &Connection, filter: HoldFilter, page: Page) -> ApiResult<(Vec<Hold>, i64)> {
-    const MATCHES: &str = "(?1 IS NULL OR h.user_id = ?1)
-        AND (?2 IS NULL OR h.book_id = ?2)
-        AND (?3 IS NULL OR h.status = ?3)";
+/// Matching holds by id, one page, and how many match in all, with statuses as of `now`.
+pub fn list(
+    conn: &Connection,
+    filter: HoldFilter,
+    now: i64,
+    page: Page,
+) -> ApiResult<(Vec<Hold>, i64)> {
+    let matches = format!(
+        "(?1 IS NULL OR h.user_id = ?1)
+         AND (?2 IS NULL OR h.book_id = ?2)
+         AND (?3 IS NULL OR {} = ?3)",
+        status_as_of("?4")
+    );
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT COUNT(*) FROM holds h WHERE {MATCHES}"))?
+        .prepare_cached(&format!("SELECT COUNT(*) FROM holds h WHERE {matches}"))?
         .query_row(
-            params![filter.user_id, filter.book_id, filter.status],
+            params![filter.user_id, filter.book_id, filter.status, now],
             |r| r.get(0),
         )?;
-    let sql = format!("{SELECT} WHERE {MATCHES} ORDER BY h.id LIMIT ?4 OFFSET ?5");
+    let sql = format!(
+        "{} WHERE {matches} ORDER BY h.id LIMIT ?5 OFFSET ?6",
+        select_as_of("?4")
+    );
     let holds = conn
         .prepare_cached(&sql)?
         .query_map(
@@ -213,6 +264,7 @@ pub fn list(conn: &Connection, filter: HoldFilter, page: Page) -> ApiResult<(Vec
                 filter.user_id,
                 filter.book_id,
                 filter.status,
+                now,
                 page.limit(),
                 page.offset()
             ],

@@ -15,6 +15,8 @@ use serde::Serialize;
 
 use crate::error::{ApiResult, AppError};
 use crate::models::book as books;
+use crate::models::now;
+use crate::services::lending;
 use formats::{read_row, Format, Incoming, Layout};
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -45,14 +47,9 @@ fn store(tx: &Transaction, incoming: Incoming) -> ApiResult<Result<bool, String>
         None => books::insert(tx, &incoming.create()).map(|_| true),
         Some(book) => {
             let data = incoming.update(book.data()?);
-            let out = books::active_loans(tx, book.id)?;
-            if data.copies < out {
-                return Ok(Err(format!(
-                    "copies {} is fewer than the {out} on loan",
-                    data.copies
-                )));
-            }
-            books::update(tx, book.id, &data).map(|_| false)
+            lending::check_copies(tx, book.id, data.copies, now())
+                .and_then(|()| books::update(tx, book.id, &data))
+                .map(|_| false)
         }
     };
     match outcome {

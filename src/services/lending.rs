@@ -26,6 +26,7 @@ pub struct Policy {
     pub max_active_loans: i64,
     pub max_renewals: i64,
     pub pickup_secs: i64,
+    pub max_holds: i64,
 }
 
 impl Policy {
@@ -35,6 +36,7 @@ impl Policy {
             max_active_loans: i64::from(config.max_active_loans),
             max_renewals: i64::from(config.max_renewals),
             pickup_secs: i64::from(config.hold_pickup_days) * DAY,
+            max_holds: i64::from(config.max_holds),
         }
     }
 }
@@ -65,8 +67,9 @@ impl Actor {
 
 /// Brings the book's holds up to date with the clock and its copies: ready holds past
 /// their pickup time expire, then as many waiting holds become ready as there are copies
-/// neither out nor set aside. Idempotent; every lending write calls it first, and reads
-/// that show hold statuses call it too, so no one ever sees a stale status.
+/// neither out nor set aside. Idempotent; every lending write calls it first. Reads do not
+/// (they never take the writer): they show a lapsed hold as expired by themselves, and
+/// `settle_due`, run by the background sweep, records it soon after.
 pub fn settle(conn: &Connection, policy: Policy, book_id: i64, now: i64) -> ApiResult<()> {
     hold::expire_lapsed(conn, book_id, now)?;
     let Some(copies) = loan::book_copies(conn, book_id)? else {
@@ -80,18 +83,46 @@ pub fn settle(conn: &Connection, policy: Policy, book_id: i64, now: i64) -> ApiR
     Ok(())
 }
 
-/// Settles every book in which the listing to come could show an open hold: those the
-/// user holds, or all with open holds when `user_id` is None.
-pub fn settle_open_holds(
-    conn: &Connection,
-    policy: Policy,
-    user_id: Option<i64>,
-    now: i64,
-) -> ApiResult<()> {
-    for book_id in hold::books_with_open_holds(conn, user_id)? {
+/// Settles every book whose holds the clock or the shelf has moved on (see
+/// `hold::books_to_settle`); returns how many. The background sweep's one write.
+pub fn settle_due(conn: &Connection, policy: Policy, now: i64) -> ApiResult<usize> {
+    let books = hold::books_to_settle(conn, now)?;
+    for &book_id in &books {
         settle(conn, policy, book_id, now)?;
     }
-    Ok(())
+    Ok(books.len())
+}
+
+/// Refuses to give a book fewer copies than exist in someone's hands or on the hold shelf:
+/// each loan out and each copy set aside for a ready hold is a real copy, and counting
+/// fewer would let the ready holder borrow one the catalogue no longer has. Every path that
+/// changes `copies` (PATCH /books, CSV import) asks here first.
+pub fn check_copies(conn: &Connection, book_id: i64, copies: i64, now: i64) -> ApiResult<()> {
+    let on_loan = loan::count_out_for_book(conn, book_id)?;
+    let on_shelf = hold::count_ready(conn, book_id, now)?;
+    let least = on_loan + on_shelf;
+    if copies >= least {
+        return Ok(());
+    }
+    let loaned = |n: i64| match n {
+        1 => "1 copy is out on loan".to_string(),
+        n => format!("{n} copies are out on loan"),
+    };
+    let shelved = |n: i64, lead: bool| match (n, lead) {
+        (1, true) => "1 copy waits on the hold shelf".to_string(),
+        (1, false) => "1 waits on the hold shelf".to_string(),
+        (n, true) => format!("{n} copies wait on the hold shelf"),
+        (n, false) => format!("{n} wait on the hold shelf"),
+    };
+    let why = match (on_loan, on_shelf) {
+        (loans, 0) => loaned(loans),
+        (0, ready) => shelved(ready, true),
+        (loans, ready) => format!("{} and {}", loaned(loans), shelved(ready, false)),
+    };
+    Err(AppError::conflict(
+        "copies",
+        format!("cannot go below {least}: {why}"),
+    ))
 }
 
 fn existing_book(conn: &Connection, book_id: i64) -> ApiResult<i64> {
@@ -214,7 +245,8 @@ pub fn renew(
     loan::find(conn, out.id)?.ok_or(AppError::NotFound)
 }
 
-/// Puts the user in the book's queue; ready at once when a copy is free.
+/// Puts the user in the book's queue (ready at once when a copy is free), unless they have
+/// the book, hold it already, or hold as many books as `max_holds` allows.
 pub fn place_hold(
     conn: &Connection,
     policy: Policy,
@@ -227,11 +259,24 @@ pub fn place_hold(
     if loan::has_out(conn, holder, book_id)? {
         return Err(AppError::conflict(
             "book_id",
-            "you already have this book on loan",
+            "this user already has this book on loan",
         ));
     }
     if hold::find_open(conn, holder, book_id)?.is_some() {
-        return Err(AppError::conflict("book_id", "you already hold this book"));
+        return Err(AppError::conflict(
+            "book_id",
+            "this user already holds this book",
+        ));
+    }
+    if hold::count_open_for_user(conn, holder, now)? >= policy.max_holds {
+        return Err(AppError::conflict(
+            "user_id",
+            format!(
+                "already has {} open holds (waiting or ready), the most allowed; \
+                 cancel one or collect a ready book first",
+                policy.max_holds
+            ),
+        ));
     }
     let placed = hold::insert(conn, book_id, holder, now)?;
     settle(conn, policy, book_id, now)?;
@@ -262,130 +307,4 @@ pub fn cancel_hold(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use rusqlite::params;
-
-    const NOW: i64 = 1_700_000_000;
-
-    fn policy() -> Policy {
-        Policy::from_config(&Config::default())
-    }
-
-    /// A database with `users` users and one book of `copies` copies (id 1).
-    fn library(users: i64, copies: i64) -> Connection {
-        let conn = crate::db::open_migrated_in_memory().unwrap();
-        for id in 1..=users {
-            conn.execute(
-                "INSERT INTO users (id, username, email, password_hash, created_at, modified_at)
-                 VALUES (?1, 'u' || ?1, 'u' || ?1 || '@example.org', 'x', 0, 0)",
-                [id],
-            )
-            .unwrap();
-        }
-        conn.execute(
-            "INSERT INTO books (id, title, author, copies, created_at, modified_at)
-             VALUES (1, 't', 'a', ?1, 0, 0)",
-            [copies],
-        )
-        .unwrap();
-        conn
-    }
-
-    fn statuses(conn: &Connection) -> Vec<(i64, HoldStatus, Option<i64>)> {
-        conn.prepare("SELECT id FROM holds ORDER BY id")
-            .unwrap()
-            .query_map([], |r| r.get::<_, i64>(0))
-            .unwrap()
-            .map(|id| {
-                let held = hold::find(conn, id.unwrap()).unwrap().unwrap();
-                (held.user_id, held.status, held.position)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn settle_readies_only_as_many_holds_as_there_are_spare_copies() {
-        let conn = library(4, 2);
-        loan::insert(&conn, 1, 1, NOW, NOW + 10).unwrap();
-        for user in 2..=4 {
-            hold::insert(&conn, 1, user, NOW).unwrap();
-        }
-        settle(&conn, policy(), 1, NOW).unwrap();
-        settle(&conn, policy(), 1, NOW).unwrap();
-        assert_eq!(
-            statuses(&conn),
-            vec![
-                (2, HoldStatus::Ready, Some(0)),
-                (3, HoldStatus::Waiting, Some(1)),
-                (4, HoldStatus::Waiting, Some(2)),
-            ]
-        );
-        let ready = hold::find_open(&conn, 2, 1).unwrap().unwrap();
-        assert_eq!(ready.ready_until, Some(NOW + 3 * DAY));
-    }
-
-    #[test]
-    fn a_lapsed_hold_expires_and_its_copy_goes_to_the_next() {
-        let conn = library(3, 1);
-        hold::insert(&conn, 1, 2, NOW).unwrap();
-        hold::insert(&conn, 1, 3, NOW).unwrap();
-        settle(&conn, policy(), 1, NOW).unwrap();
-        // Still within the pickup time at its last second.
-        settle(&conn, policy(), 1, NOW + 3 * DAY - 1).unwrap();
-        assert_eq!(statuses(&conn)[0].1, HoldStatus::Ready);
-
-        let later = NOW + 3 * DAY;
-        settle(&conn, policy(), 1, later).unwrap();
-        assert_eq!(
-            statuses(&conn),
-            vec![
-                (2, HoldStatus::Expired, None),
-                (3, HoldStatus::Ready, Some(0)),
-            ]
-        );
-        let closed_at: i64 = conn
-            .query_row("SELECT closed_at FROM holds WHERE user_id = 2", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        assert_eq!(closed_at, NOW + 3 * DAY);
-    }
-
-    #[test]
-    fn borrowing_fulfils_a_ready_hold_and_respects_the_queue() {
-        let conn = library(3, 1);
-        place_hold(&conn, policy(), 1, 2, NOW).unwrap();
-        assert!(matches!(
-            borrow(&conn, policy(), 1, 3, NOW),
-            Err(AppError::Conflict(_))
-        ));
-        let lent = borrow(&conn, policy(), 1, 2, NOW).unwrap();
-        assert_eq!(lent.due_at, NOW + 14 * DAY);
-        assert_eq!(statuses(&conn), vec![(2, HoldStatus::Fulfilled, None)]);
-        assert!(matches!(
-            borrow(&conn, policy(), 9, 2, NOW),
-            Err(AppError::NotFound)
-        ));
-    }
-
-    #[test]
-    fn a_loan_is_overdue_only_after_its_due_time() {
-        let conn = library(1, 1);
-        let mut out = loan::insert(&conn, 1, 1, NOW, NOW + 10).unwrap();
-        assert_eq!(out.status(NOW + 10), LoanStatus::Active);
-        assert_eq!(out.status(NOW + 11), LoanStatus::Overdue);
-        out.returned_at = Some(NOW + 20);
-        assert_eq!(out.status(NOW + 30), LoanStatus::Returned);
-        conn.execute("UPDATE loans SET due_at = ?1", params![NOW - 1])
-            .unwrap();
-        let actor = Actor {
-            id: 1,
-            staff: false,
-        };
-        assert!(matches!(
-            renew(&conn, policy(), actor, out.id, NOW),
-            Err(AppError::Conflict(errors)) if errors.contains_key("due_at")
-        ));
-    }
-}
+mod tests;

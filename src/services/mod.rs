@@ -4,3 +4,4 @@
 pub mod csv_format;
 pub mod import;
 pub mod lending;
+pub mod sweep;

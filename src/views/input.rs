@@ -109,7 +109,7 @@ impl Body {
             let path = e.path().to_string();
             let message = e.inner().to_string();
             if let Some(unknown) = quoted_after(&message, "unknown field `") {
-                return AppError::invalid(unknown, "is not a field of this request");
+                return unknown_field(unknown);
             }
             let field = if path == "." {
                 quoted_after(&message, "missing field `")
@@ -134,6 +134,29 @@ impl Body {
         }
         Err(AppError::invalid(field, problem))
     }
+
+    /// The file sent as `field`, when it is all the body holds: any other field or file is
+    /// a 400 naming it, as an unknown field is in every other body.
+    pub fn file_alone(mut self, field: &str) -> Result<FilePart, AppError> {
+        let file = self.take_file(field)?;
+        self.refuse_files()?;
+        match self.fields.keys().next() {
+            Some(other) => Err(unknown_field(other)),
+            None => Ok(file),
+        }
+    }
+
+    /// Bodies of fields carry no files: a file part is a field the request does not know.
+    fn refuse_files(&self) -> Result<(), AppError> {
+        match self.files.first() {
+            Some(file) => Err(unknown_field(&file.field)),
+            None => Ok(()),
+        }
+    }
+}
+
+fn unknown_field(name: &str) -> AppError {
+    AppError::invalid(name, "is not a field of this request")
 }
 
 /// The name serde quotes after `prefix` in messages like "unknown field `x`, expected …".
@@ -246,9 +269,46 @@ impl<'r, T: DeserializeOwned> FromData<'r> for Fields<T> {
     type Error = ();
 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self> {
-        match Body::read(req, data).await.and_then(|body| body.parse()) {
+        let parsed = Body::read(req, data)
+            .await
+            .and_then(|body| body.refuse_files().and_then(|()| body.parse()));
+        match parsed {
             Ok(value) => Outcome::Success(Fields(value)),
             Err(e) => fail(req, e),
+        }
+    }
+}
+
+/// The body of a route that takes no fields (return, renew, cancel, delete): an empty body,
+/// `{}` or an empty form is fine, and any field is a 400 naming it, so that a client never
+/// believes a field it sent (`{"days": 365}` on a renewal) was applied.
+pub struct NoFields;
+
+/// No fields: the body may be left out, or be an empty object or form.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Empty {}
+
+#[rocket::async_trait]
+impl<'r> FromData<'r> for NoFields {
+    type Error = ();
+
+    async fn from_data(req: &'r Request<'_>, mut data: Data<'r>) -> Outcome<'r, Self> {
+        if data.peek(1).await.is_empty() {
+            return Outcome::Success(NoFields);
+        }
+        let parsed = Body::read(req, data).await.and_then(|body| {
+            body.refuse_files()?;
+            body.parse::<Empty>()
+        });
+        match parsed {
+            Ok(_) => Outcome::Success(NoFields),
+            // Whatever the body is, the answer is the same: this request takes none.
+            Err(AppError::Invalid(errors)) => fail(req, AppError::Invalid(errors)),
+            Err(_) => fail(
+                req,
+                AppError::invalid("body", "this request takes no fields"),
+            ),
         }
     }
 }

@@ -112,6 +112,28 @@ impl BorrowRequest {
     }
 }
 
+/// POST /books/{id}/holds; the body is optional.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldRequest {
+    /// Staff only: hold the book for this user instead of oneself (null: oneself).
+    #[serde(default, deserialize_with = "lenient_i64")]
+    #[schema(minimum = 1)]
+    pub user_id: Option<i64>,
+}
+
+impl HoldRequest {
+    /// The member named, if any.
+    pub fn validate(self) -> Result<Option<i64>, AppError> {
+        match self.user_id {
+            None => Ok(None),
+            Some(id) => positive_id(id)
+                .map(Some)
+                .map_err(|problem| AppError::invalid("user_id", problem)),
+        }
+    }
+}
+
 /// An id given in a query string: a positive whole number or a 400 naming the field.
 fn query_id(problems: &mut Problems, field: &str, raw: Option<&str>) -> Option<i64> {
     let raw = raw?;
