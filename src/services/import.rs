@@ -297,3 +297,18 @@ fn write_chunk(conn: &mut Connection, import: &mut Import) -> ApiResult<()> {
     import.next_chunk(&tx)?;
     Ok(tx.commit()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_list_limit_is_the_one_applied() {
+        let schema = serde_json::to_value(<ImportReport as utoipa::PartialSchema>::schema())
+            .expect("schema");
+        assert_eq!(
+            schema["properties"]["errors"]["maxItems"], REPORTED_ERRORS,
+            "{schema}"
+        );
+    }
+}
