@@ -118,6 +118,7 @@ login_token() {
 export -f login_token
 export TOKEN
 read -r _ TOKEN < <(login_token 2)
+read -r _ STAFF_TOKEN < <(login_token 1) # bench-user-1 registered first: the admin
 export TOKENS_LUA=$WORK/tokens.lua
 {
     echo "members = {}; tokens_by_user = {}"
@@ -153,7 +154,6 @@ if (($(stat -c %s "$WORK/http-import.csv") > 3 * 1024 * 1024)); then
     echo "BENCH_IMPORT_ROWS=$IMPORT_ROWS makes a CSV over the 3 MiB upload limit" >&2
     exit 1
 fi
-read -r _ STAFF_TOKEN < <(login_token 1) # bench-user-1 registered first: the admin
 PAUSE=$(python3 "$BENCH_DIR/import_pause.py" "$BASE" "$WORK/http-import.csv" "$STAFF_TOKEN" "$TOKEN")
 [[ $(field "$PAUSE" created) == "$IMPORT_ROWS" ]] || { echo "the HTTP import: $PAUSE" >&2; exit 1; }
 stop_server

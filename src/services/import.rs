@@ -54,11 +54,16 @@ pub struct RowError {
 /// make an answer of many megabytes.
 pub const REPORTED_ERRORS: usize = 100;
 
-/// The most rows one write transaction takes…
-const CHUNK_ROWS: usize = 500;
-/// …and the most time it spends on them, so that other writes never wait long behind an
-/// import, on slow hardware too (a Raspberry Pi writes several times slower than a PC).
-const CHUNK_TIME: Duration = Duration::from_millis(40);
+/// How long one chunk's write transaction should take, commit included, so that other
+/// writes never wait long behind an import, on slow hardware too (a Raspberry Pi writes
+/// several times slower than a PC). Committing costs about as much again as storing the
+/// rows (the full-text index is written out then), so chunks are sized by how long the
+/// previous ones took, between `MIN_CHUNK_ROWS` and `MAX_CHUNK_ROWS`.
+const CHUNK_TIME: Duration = Duration::from_millis(50);
+const MIN_CHUNK_ROWS: usize = 20;
+const MAX_CHUNK_ROWS: usize = 500;
+/// The first chunk, before anything is measured.
+const FIRST_CHUNK_ROWS: usize = 100;
 
 fn file_problem(problem: impl Into<String>) -> AppError {
     AppError::invalid("file", problem)
@@ -128,6 +133,10 @@ pub struct Import {
     instance_id: Option<String>,
     row: csv::StringRecord,
     finished: bool,
+    /// Rows the next chunk may read.
+    chunk_rows: usize,
+    /// When the previous chunk started, and how many rows it read.
+    previous: Option<(Instant, usize)>,
 }
 
 impl Import {
@@ -167,6 +176,8 @@ impl Import {
             instance_id: None,
             row: csv::StringRecord::new(),
             finished: false,
+            chunk_rows: FIRST_CHUNK_ROWS,
+            previous: None,
         })
     }
 
@@ -203,18 +214,33 @@ impl Import {
         self.problem(line, reason);
     }
 
-    /// Reads rows and writes them in `tx` until the file ends, `CHUNK_ROWS` rows have been
-    /// read or `CHUNK_TIME` has passed. An Err (the database failing) leaves the report
-    /// counting rows that `tx`, rolled back, does not hold.
+    /// Sizes this chunk from the time, start to start, the previous one took: its rows,
+    /// its commit and whatever other writes went between.
+    fn size_chunk(&mut self, now: Instant) {
+        if let Some((started, rows)) = self.previous {
+            let took = now.duration_since(started).as_secs_f64().max(1e-6);
+            let fitting = (rows as f64 * CHUNK_TIME.as_secs_f64() / took) as usize;
+            // Grow gently, shrink at once.
+            self.chunk_rows = fitting
+                .min(self.chunk_rows * 2)
+                .clamp(MIN_CHUNK_ROWS, MAX_CHUNK_ROWS);
+        }
+    }
+
+    /// Reads rows and writes them in `tx` until the file ends, the chunk's share of rows
+    /// has been read or `CHUNK_TIME` has passed. An Err (the database failing) leaves the
+    /// report counting rows that `tx`, rolled back, does not hold.
     pub fn next_chunk(&mut self, tx: &Transaction) -> ApiResult<()> {
         let started = Instant::now();
+        self.size_chunk(started);
         let ours = match &self.instance_id {
             Some(id) => id.clone(),
             None => setting::instance_id(tx)?,
         };
         self.instance_id = Some(ours.clone());
         let mut rows = 0;
-        while rows < CHUNK_ROWS && started.elapsed() < CHUNK_TIME {
+        // Storing rows gets half the time: committing them takes about as long.
+        while rows < self.chunk_rows && started.elapsed() < CHUNK_TIME / 2 {
             rows += 1;
             let line = self.reader.position().line();
             match self.reader.read_record(&mut self.row) {
@@ -258,6 +284,7 @@ impl Import {
                 self.problem(line, reason);
             }
         }
+        self.previous = Some((started, rows));
         Ok(())
     }
 }

@@ -291,7 +291,7 @@ fn origin(layout: &Layout, row: &csv::StringRecord) -> Result<Option<Origin>, St
 
 /// A cell quoted in a problem report, cut short: the report must stay small whatever the
 /// file holds.
-pub(super) fn shown(cell: &str) -> String {
+fn shown(cell: &str) -> String {
     const MOST: usize = 40;
     match cell.char_indices().nth(MOST) {
         Some((end, _)) => format!("{:?}…", &cell[..end]),
