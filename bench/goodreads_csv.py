@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes a deterministic Goodreads-export CSV of N books for the benchmark.
 
-Usage: goodreads_csv.py N OUT.csv   (prints the most common title word and its book count)
+Usage: goodreads_csv.py N OUT.csv [FIRST]   (prints the most common title word and its book
+count). FIRST (1) numbers the first book's ISBN, so a second file can hold other books.
 
 Titles mix stop words with content words drawn with a Zipf-like skew, so a search for the
 most common content word matches a few percent of the catalogue, as "love" or "night" do
@@ -59,6 +60,7 @@ def isbns(n):
 
 def main():
     count, out = int(sys.argv[1]), sys.argv[2]
+    first_isbn = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     rng = random.Random(20261124)
     weights = [1.0 / (rank + 8) for rank in range(len(CONTENT))]
     seen = Counter()
@@ -77,7 +79,7 @@ def main():
                 title += ": A Novel"
             seen.update({x.lower() for x in title.replace(":", " ").split()} & set(CONTENT))
             first, last = rng.choice(FIRST), rng.choice(LAST)
-            isbn10, isbn13 = isbns(n)
+            isbn10, isbn13 = isbns(n + first_isbn - 1)
             shelves = rng.sample(SHELVES, rng.randint(1, 3))
             year = rng.randint(1850, 2025)
             w.writerow([

@@ -11,7 +11,6 @@ use library_server::config::{Config, Settings};
 use library_server::db::Db;
 use library_server::services::{csv_format, import};
 use rocket::local::blocking::Client;
-use rusqlite::TransactionBehavior;
 
 const ROWS: usize = 100_000;
 const HEADER: &str = "Book Id,Title,Author,Author l-f,Additional Authors,ISBN,ISBN13,My Rating,Average Rating,Publisher,Binding,Number of Pages,Year Published,Original Publication Year,Date Read,Date Added,Bookshelves,Bookshelves with positions,Exclusive Shelf,My Review,Spoiler,Private Notes,Read Count,Owned Copies";
@@ -233,9 +232,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut conn = db.get()?;
     let started = Instant::now();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let report = import::import(&tx, &csv, &mut |_| {})?;
-    tx.commit()?;
+    let report = import::import_file(&mut conn, csv, &mut |_| {})?;
     let took = started.elapsed().as_secs_f64();
     println!(
         "import: {} created, {} updated, {} skipped in {took:.2}s = {:.0} rows/s",

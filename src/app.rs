@@ -31,6 +31,8 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         Some(secret) => secret.to_string(),
         None => setting::jwt_secret(&*db.get()?)?,
     };
+    // Made now, so the export (a read) finds it without writing.
+    setting::instance_id(&*db.get()?)?;
     let keys = Keys::new(secret.as_bytes(), config.token_ttl_secs);
     let media = MediaStore::new(
         config.images_dir(),

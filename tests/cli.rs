@@ -485,3 +485,55 @@ fn the_open_file_limit_is_raised_to_the_hard_limit() {
     let log = server_log(dir.path());
     assert!(log.contains("open-file limit"), "{log}");
 }
+
+#[test]
+fn import_and_export_on_the_command_line_write_in_chunks_and_match_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    // More rows than one chunk holds, none with an ISBN, a few of them bad.
+    let mut csv = String::from("title,author\n");
+    for n in 0..1_200 {
+        csv.push_str(&format!("Pamphlet {n},Parish\n"));
+    }
+    csv.push_str(",Nobody\n,Nobody\n");
+    std::fs::write(dir.path().join("in.csv"), csv).unwrap();
+    let (ok, out, err) = run(
+        dir.path(),
+        &["import", "in.csv", "--database", "lib.db"],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("1200 created, 0 updated, 2 skipped, 2 problems reported"),
+        "{out}"
+    );
+    assert!(
+        err.contains("in.csv: line 1202: title is required"),
+        "{err}"
+    );
+    assert!(
+        err.contains("in.csv: line 1203: title is required"),
+        "{err}"
+    );
+
+    let (ok, out, err) = run(
+        dir.path(),
+        &["export", "out.csv", "--database", "lib.db"],
+        "",
+    );
+    assert!(ok && out.contains("exported 1200 books"), "{out}{err}");
+    let exported = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+    assert!(exported.lines().next().unwrap().ends_with(",instance_id"));
+    // Its own export goes back in as updates: nothing is duplicated.
+    let (ok, out, err) = run(
+        dir.path(),
+        &["import", "out.csv", "--database", "lib.db"],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("0 created, 1200 updated, 0 skipped"), "{out}");
+    let books: i64 = rusqlite::Connection::open(dir.path().join("lib.db"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM books", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(books, 1200);
+}

@@ -5,7 +5,6 @@ use std::io::{BufWriter, IsTerminal};
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use rusqlite::TransactionBehavior;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -32,9 +31,9 @@ pub fn import(settings: &Settings, file: &Path) -> CliResult {
     let db = Db::open(&settings.config.database)?;
     let mut conn = db.get()?;
     let bar = progress_bar(bytes.len() as u64, "bytes");
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let report =
-        import::import(&tx, &bytes, &mut |read| bar.set_position(read)).map_err(|e| match e {
+    // One short transaction a chunk, so a server using the same database keeps lending.
+    let report = import::import_file(&mut conn, bytes, &mut |read| bar.set_position(read))
+        .map_err(|e| match e {
             crate::error::AppError::Invalid(errors) => errors
                 .into_iter()
                 .map(|(field, problem)| format!("{field} {problem}"))
@@ -42,7 +41,6 @@ pub fn import(settings: &Settings, file: &Path) -> CliResult {
                 .join("; "),
             other => other.to_string(),
         })?;
-    tx.commit()?;
     bar.finish_and_clear();
     for error in &report.errors {
         eprintln!("{}: line {}: {}", file.display(), error.line, error.reason);
@@ -53,7 +51,7 @@ pub fn import(settings: &Settings, file: &Path) -> CliResult {
         report.created,
         report.updated,
         report.skipped,
-        report.errors.len()
+        report.error_count
     );
     Ok(())
 }

@@ -15,7 +15,7 @@ use crate::media::{replace_picture, Kind, MediaStore};
 use crate::models::book::{self, Book};
 use crate::models::{hold, now};
 use crate::openapi::{Envelope, ErrorEnvelope, ListEnvelope};
-use crate::services::import::ImportReport;
+use crate::services::import::{Import, ImportReport};
 use crate::services::lending::{self, Policy};
 use crate::services::{csv_format, import};
 use crate::views::book::{BookPatch, BookQuery, BookRequest, BookView};
@@ -227,8 +227,12 @@ pub(crate) async fn export_csv(_staff: Librarian, db: &State<Db>) -> ApiResult<C
 }
 
 /// Imports a CSV (librarians): this server's export, a Goodreads library export or a Libib
-/// export, recognised by its header. Rows with a known ISBN update that book; a bad row is
-/// reported by line and skipped; the good rows go in together.
+/// export, recognised by its header. A row of this server's own export updates the book its
+/// `id` names; other rows with a known ISBN update that book; a bad row is reported by line
+/// and skipped. Rows are written in chunks of up to 500, each its own short (~50 ms)
+/// transaction, so lending goes on during a large import; should the server fail midway,
+/// the chunks already written stay. `errors` lists the first 100 problems, `error_count`
+/// counts them all.
 #[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])),
     request_body(content = inline(CsvUpload), content_type = "multipart/form-data",
         description = "The CSV file, as the multipart field `file` (any other name is a 400)"),
@@ -238,8 +242,37 @@ pub(crate) async fn export_csv(_staff: Librarian, db: &State<Db>) -> ApiResult<C
 #[post("/books/import", data = "<upload>")]
 pub(crate) async fn import_csv(_staff: Librarian, db: &State<Db>, upload: Multipart) -> Reply {
     let file = upload.0.file_alone("file")?;
-    let report = db
-        .write(move |tx| import::import(tx, &file.bytes, &mut |_| {}))
-        .await?;
+    let import = Import::new(file.bytes, import::REPORTED_ERRORS)?;
+    // A task of its own: a client that hangs up mid-way must not stop the import between
+    // two chunks, where nobody would learn how far it got.
+    let report = rocket::tokio::spawn(import_in_chunks(db.inner().clone(), import)).await??;
     Ok(Success::ok("IMPORT BOOKS", report))
+}
+
+/// Feeds `import` to the writer one chunk (one transaction) at a time; other writes queue
+/// between the chunks.
+async fn import_in_chunks(db: Db, mut import: Import) -> ApiResult<ImportReport> {
+    while !import.finished() {
+        let written = import.report().created + import.report().updated;
+        let started = std::time::Instant::now();
+        import = db
+            .write(move |tx| match import.next_chunk(tx) {
+                Ok(()) => Ok(import),
+                Err(e) => {
+                    tracing::error!(
+                        rows_written = written,
+                        "import stopped; the rows written before stay"
+                    );
+                    Err(e)
+                }
+            })
+            .await?;
+        // How long other writes may have waited behind this chunk (queueing included).
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            bytes_read = import.bytes_read(),
+            "import chunk written"
+        );
+    }
+    Ok(import.into_report())
 }

@@ -24,6 +24,25 @@ pub fn jwt_secret(conn: &Connection) -> ApiResult<String> {
     Ok(get(conn, "jwt_secret")?.unwrap_or_default())
 }
 
+/// This database's own random name (128 bits, hex), made on first use and kept. Exports
+/// carry it, so an import can tell a file from this very catalogue (whose `id` column
+/// names our books) from one made by another library (whose ids name unrelated books).
+/// Only reads once it exists, so a read-only path may call it.
+pub fn instance_id(conn: &Connection) -> ApiResult<String> {
+    if let Some(id) = get(conn, INSTANCE_ID)? {
+        return Ok(id);
+    }
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    conn.execute(
+        "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
+        params![INSTANCE_ID, hex::encode(bytes)],
+    )?;
+    Ok(get(conn, INSTANCE_ID)?.unwrap_or_default())
+}
+
+const INSTANCE_ID: &str = "instance_id";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,5 +53,20 @@ mod tests {
         let first = jwt_secret(&conn).unwrap();
         assert_eq!(first.len(), 64);
         assert_eq!(jwt_secret(&conn).unwrap(), first);
+    }
+
+    #[test]
+    fn instance_id_is_made_once_and_kept() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(include_str!("../../migrations/001_init.sql"))
+            .unwrap();
+        let first = instance_id(&conn).unwrap();
+        assert_eq!(first.len(), 32);
+        assert_eq!(instance_id(&conn).unwrap(), first);
+        let other = Connection::open_in_memory().unwrap();
+        other
+            .execute_batch(include_str!("../../migrations/001_init.sql"))
+            .unwrap();
+        assert_ne!(instance_id(&other).unwrap(), first);
     }
 }

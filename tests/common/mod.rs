@@ -108,7 +108,12 @@ impl Part {
 
 const BOUNDARY: &str = "----library-server-test-boundary";
 
-fn multipart_body(parts: &[Part]) -> Vec<u8> {
+/// The Content-Type that goes with `multipart_body`.
+pub fn multipart_type() -> ContentType {
+    ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY))
+}
+
+pub fn multipart_body(parts: &[Part]) -> Vec<u8> {
     let mut body = Vec::new();
     for part in parts {
         body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
@@ -192,9 +197,7 @@ impl TestApp {
                 .header(ContentType::Form)
                 .body(serde_urlencoded::to_string(&pairs).expect("form")),
             Payload::Multipart(parts) => request
-                .header(
-                    ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY)),
-                )
+                .header(multipart_type())
                 .body(multipart_body(&parts)),
             Payload::Raw(ct, bytes) => request.header(ct).body(bytes),
         };

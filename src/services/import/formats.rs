@@ -118,8 +118,11 @@ pub(super) struct Layout {
     copies: Option<usize>,
     /// Goodreads writes 0 owned copies for every book nobody counted: 0 means "not given".
     zero_copies_unknown: bool,
-    /// Our export defuses spreadsheet formulas with a leading apostrophe (see csv_format).
+    /// Our export defuses spreadsheet formulas with apostrophes (see csv_format).
     formula_guarded: bool,
+    /// Our export's `id` and `instance_id` (which database those ids belong to).
+    id: Option<usize>,
+    instance: Option<usize>,
 }
 
 impl Layout {
@@ -140,6 +143,8 @@ impl Layout {
                 copies: at("copies"),
                 zero_copies_unknown: false,
                 formula_guarded: true,
+                id: at("id"),
+                instance: at("instance_id"),
             },
             Format::Goodreads => Layout {
                 title: at("Title"),
@@ -154,6 +159,8 @@ impl Layout {
                 copies: at("Owned Copies"),
                 zero_copies_unknown: true,
                 formula_guarded: false,
+                id: None,
+                instance: None,
             },
             Format::Libib => Layout {
                 title: at("title"),
@@ -168,14 +175,25 @@ impl Layout {
                 copies: at("copies"),
                 zero_copies_unknown: false,
                 formula_guarded: false,
+                id: None,
+                instance: None,
             },
         }
     }
 }
 
+/// Where a row of our own export came from: the database that wrote it and the book's id
+/// there.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Origin {
+    pub(super) instance: String,
+    pub(super) id: i64,
+}
+
 /// A row's fields; None is "the row does not say".
 #[derive(Debug, Default)]
 pub(super) struct Incoming {
+    pub(super) origin: Option<Origin>,
     title: String,
     author: String,
     pub(super) isbn: Option<Isbn13>,
@@ -234,7 +252,7 @@ fn leading_year(cell: &str) -> Result<i64, String> {
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     let year: i64 = digits
         .parse()
-        .map_err(|_| format!("published year {cell:?} is not a year"))?;
+        .map_err(|_| format!("published year {} is not a year", shown(cell)))?;
     book::published_year(sign * year).map_err(|e| format!("published year {e}"))
 }
 
@@ -245,7 +263,7 @@ fn copies_cell(cell: &str, zero_unknown: bool) -> Result<Option<i64>, String> {
     }
     let copies: i64 = cell
         .parse()
-        .map_err(|_| format!("copies {cell:?} is not a whole number"))?;
+        .map_err(|_| format!("copies {} is not a whole number", shown(cell)))?;
     if copies == 0 && zero_unknown {
         return Ok(None);
     }
@@ -254,20 +272,50 @@ fn copies_cell(cell: &str, zero_unknown: bool) -> Result<Option<i64>, String> {
         .map_err(|e| format!("copies {e}"))
 }
 
+/// The database and id a row of our export names; None when it names no database (a file
+/// made by hand or by an older version) or leaves the id blank (a row added by hand).
+fn origin(layout: &Layout, row: &csv::StringRecord) -> Result<Option<Origin>, String> {
+    let cell = |at: Option<usize>| at.and_then(|i| row.get(i)).unwrap_or("").trim();
+    let (instance, id) = (cell(layout.instance), cell(layout.id));
+    if instance.is_empty() || id.is_empty() {
+        return Ok(None);
+    }
+    let id = id
+        .parse()
+        .map_err(|_| format!("id {} is not a whole number", shown(id)))?;
+    Ok(Some(Origin {
+        instance: instance.to_string(),
+        id,
+    }))
+}
+
+/// A cell quoted in a problem report, cut short: the report must stay small whatever the
+/// file holds.
+fn shown(cell: &str) -> String {
+    const MOST: usize = 40;
+    match cell.char_indices().nth(MOST) {
+        Some((end, _)) => format!("{:?}…", &cell[..end]),
+        None => format!("{cell:?}"),
+    }
+}
+
 /// Reads one row; Err is why it must be skipped, the note a problem worth reporting on a
 /// row that is still imported.
 pub(super) fn read_row(
     layout: &Layout,
     row: &csv::StringRecord,
 ) -> Result<(Incoming, Option<String>), String> {
-    let get = |i: usize| {
-        let raw = row.get(i).unwrap_or("");
-        if layout.formula_guarded {
-            csv_format::unguard_text(raw)
-        } else {
-            raw
-        }
+    let unguarded;
+    let row = if layout.formula_guarded {
+        unguarded = row
+            .iter()
+            .map(csv_format::unguard_text)
+            .collect::<csv::StringRecord>();
+        &unguarded
+    } else {
+        row
     };
+    let get = |i: usize| row.get(i).unwrap_or("");
     let cell = |at: Option<usize>| at.map(get).unwrap_or("");
     let first = |ats: &[usize]| {
         ats.iter()
@@ -305,7 +353,7 @@ pub(super) fn read_row(
                 break;
             }
             Err(e) if note.is_none() => {
-                note = Some(format!("isbn {raw:?} {e}; imported without an ISBN"));
+                note = Some(format!("isbn {} {e}; imported without an ISBN", shown(raw)));
             }
             Err(_) => {}
         }
@@ -326,6 +374,7 @@ pub(super) fn read_row(
         _ => None,
     };
     let incoming = Incoming {
+        origin: origin(layout, row)?,
         title,
         author,
         isbn,
