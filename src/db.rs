@@ -88,6 +88,26 @@ pub struct Db {
     /// other process (the command line, a second server).
     writer: mpsc::SyncSender<WriteJob>,
     read_wait: Duration,
+    /// Dropped with the last `Db`, which ends the checkpoint thread.
+    _checkpoints: Arc<mpsc::Sender<()>>,
+}
+
+/// How often the checkpoint thread looks at the write-ahead log.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Copies the write-ahead log back into the database file every `CHECKPOINT_EVERY`
+/// (passive: it never waits for, nor blocks, a reader or the writer), until every `Db` is
+/// gone; then once more, so a clean stop leaves a short log.
+fn checkpoint_now_and_then(conn: Connection, stop: mpsc::Receiver<()>) {
+    let checkpoint = || {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "checkpoint failed; the next one tries again");
+        }
+    };
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        checkpoint();
+    }
+    checkpoint();
 }
 
 type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -231,6 +251,19 @@ impl Db {
             },
         })?;
         drop(conn);
+        // The writer never checkpoints itself: a checkpoint copies the log into the file and
+        // syncs it inside the commit that crosses the threshold, and that commit's caller (and
+        // every write queued behind it) waited for it, up to half a second on a slow disk.
+        // A thread of its own does it instead, beside the writer.
+        write_conn
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(|e| fail(&e))?;
+        let checkpoint_conn = Connection::open(path).map_err(|e| fail(&e))?;
+        let (stop_checkpoints, stopped) = mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("db-checkpoint".into())
+            .spawn(move || checkpoint_now_and_then(checkpoint_conn, stopped))
+            .map_err(|e| fail(&e))?;
         let (writer, jobs) = mpsc::sync_channel::<WriteJob>(write_queue);
         std::thread::Builder::new()
             .name("db-writer".into())
@@ -241,6 +274,7 @@ impl Db {
             slots: Arc::new(Semaphore::new(POOL_SIZE as usize)),
             writer,
             read_wait,
+            _checkpoints: Arc::new(stop_checkpoints),
         })
     }
 
@@ -523,6 +557,36 @@ mod tests {
             reader.await.unwrap().unwrap();
         }
         db.write(|_| Ok(())).await.unwrap();
+    }
+
+    /// The writer leaves checkpoints to their own thread, which still moves what is written
+    /// into the database file soon after.
+    #[rocket::async_test]
+    async fn checkpoints_run_beside_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let db = Db::open(&path).unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        let auto: i64 = db
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO settings (key, value) VALUES ('bulk', hex(randomblob(1000000)))",
+                    [],
+                )?;
+                Ok(tx.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(auto, 0, "the writer does not checkpoint in its commits");
+        let mut grown = false;
+        for _ in 0..50 {
+            rocket::tokio::time::sleep(Duration::from_millis(100)).await;
+            if std::fs::metadata(&path).unwrap().len() > before + 1_000_000 {
+                grown = true;
+                break;
+            }
+        }
+        assert!(grown, "the checkpoint thread copied the log into the file");
     }
 
     #[test]
