@@ -1,30 +1,14 @@
 //! Request bodies. Every endpoint that takes fields accepts JSON, a URL-encoded form or
 //! multipart/form-data; all three become one JSON object, which is then deserialised into
 //! the endpoint's request type. Uploaded files are kept apart, as bytes.
-//!
-//! A failing guard leaves its error in the request's local cache, where the catchers find
-//! it, so the client sees the field-level detail instead of a bare status.
 
 use rocket::data::{ByteUnit, Data, FromData, Outcome};
-use rocket::http::{ContentType, Status};
+use rocket::http::ContentType;
 use rocket::request::Request;
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde_json::{Map, Value};
 
-use crate::error::{AppError, FieldErrors};
-
-/// The error a guard failed with, for the catchers.
-pub struct GuardError(pub Option<AppError>);
-
-/// Fails a guard: the status goes to Rocket, the details to the catcher.
-pub fn fail<T, F>(
-    req: &Request<'_>,
-    error: AppError,
-) -> rocket::outcome::Outcome<T, (Status, ()), F> {
-    let status = error.status();
-    req.local_cache(|| GuardError(Some(error)));
-    rocket::outcome::Outcome::Error((status, ()))
-}
+use crate::error::{fail, AppError, FieldErrors};
 
 /// An uploaded file part.
 pub struct FilePart {
