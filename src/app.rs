@@ -14,16 +14,14 @@ use crate::auth::device::DeviceKeys;
 use crate::auth::jwt::Keys;
 use crate::auth::rate_limit::ResetMailLimits;
 use crate::auth::throttle::{Limits, LoginThrottle};
-use crate::config::Settings;
-use crate::controllers;
-use crate::controllers::users::PublicUrl;
+use crate::config::{PublicUrl, Settings};
 use crate::db::Db;
-use crate::error::{error_response, AppError};
+use crate::error::{error_response, AppError, GuardError};
 use crate::mail::Mailer;
 use crate::media::MediaStore;
 use crate::models::setting;
 use crate::services::sweep;
-use crate::views::input::GuardError;
+use crate::{controllers, openapi};
 
 pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
     let config = settings.config.clone();
@@ -53,7 +51,7 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
     });
     let devices = DeviceKeys::new(secret.as_bytes(), config.login_device_days);
     Ok(rocket::custom(settings.figment.clone())
-        .manage(PublicUrl(settings.public_url()))
+        .manage(PublicUrl::of(&settings))
         .manage(db)
         .manage(keys)
         .manage(Arc::new(media))
@@ -63,6 +61,7 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         .manage(ResetMailLimits::new(&config))
         .manage(config)
         .mount("/", controllers::routes())
+        .mount("/", openapi::routes())
         .register("/", catchers![every_status])
         .attach(RequestLog)
         .attach(sweep::fairing())

@@ -3,6 +3,9 @@
 //! the same layered source, so both always agree.
 
 mod checks;
+mod public_url;
+
+pub use public_url::PublicUrl;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! One error type for the whole server, and the single place that turns it into the
-//! API's error envelope. Internal details are logged here and never sent.
+//! API's error envelope. Internal details are logged here and never sent. Guards that fail
+//! (auth, bodies, query strings) leave their `AppError` here for the catchers.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -7,7 +8,7 @@ use std::io::Cursor;
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
 use rocket::response::{self, Responder, Response};
-use serde_json::json;
+use serde::Serialize;
 
 /// Field name → what is wrong with it.
 pub type FieldErrors = BTreeMap<String, String>;
@@ -88,18 +89,49 @@ pub fn reason(status: Status) -> &'static str {
     }
 }
 
+// What is sent and what the OpenAPI document shows, in one description.
+/// The body of every error: `{"message", "status"}` and, for field problems, `errors`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope<'a> {
+    /// The reason, e.g. `BAD REQUEST`.
+    message: &'a str,
+    /// The HTTP status again.
+    status: u16,
+    /// Field name → what is wrong with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    errors: Option<&'a BTreeMap<String, String>>,
+}
+
 /// `{"message", "status"}` (plus `errors` when given) with a matching HTTP status.
 pub fn error_response<'o>(status: Status, errors: Option<&FieldErrors>) -> Response<'o> {
-    let mut body = json!({ "message": reason(status), "status": status.code });
-    if let Some(errors) = errors.filter(|e| !e.is_empty()) {
-        body["errors"] = json!(errors);
-    }
-    let bytes = body.to_string().into_bytes();
+    let body = ErrorEnvelope {
+        message: reason(status),
+        status: status.code,
+        errors: errors.filter(|e| !e.is_empty()),
+    };
+    // Strings and a map of strings: serialising cannot fail, but a panic is no answer.
+    let bytes = serde_json::to_vec(&body)
+        .unwrap_or_else(|_| br#"{"message":"INTERNAL SERVER ERROR","status":500}"#.to_vec());
     Response::build()
         .status(status)
         .header(ContentType::JSON)
         .sized_body(bytes.len(), Cursor::new(bytes))
         .finalize()
+}
+
+/// The error a guard failed with, kept in the request's local cache for the catchers.
+pub struct GuardError(pub Option<AppError>);
+
+/// Fails a guard: the status goes to Rocket, the details to the catcher, so the client
+/// sees the field-level detail instead of a bare status.
+pub fn fail<T, F>(
+    req: &Request<'_>,
+    error: AppError,
+) -> rocket::outcome::Outcome<T, (Status, ()), F> {
+    let status = error.status();
+    req.local_cache(|| GuardError(Some(error)));
+    rocket::outcome::Outcome::Error((status, ()))
 }
 
 impl<'r> Responder<'r, 'static> for AppError {

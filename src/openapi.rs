@@ -1,6 +1,9 @@
 //! The OpenAPI 3 document, generated from the route and type definitions. Handlers carry
 //! their own success responses and particular statuses; what holds for every operation of
 //! a kind (bodies in three encodings, auth statuses, bad input) is added here once.
+//!
+//! Dependencies run one way: this module collects the controllers' paths, and the types
+//! they name (envelopes, requests, views) live in `views` and `error`, never here.
 
 use std::sync::LazyLock;
 
@@ -12,50 +15,12 @@ use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, RefOr, Required, Response};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
 use crate::controllers::{admin, books, health, holds, images, loans, users};
-use crate::views::envelope::Meta;
-use crate::views::user as user_views;
-
-/// The body of every error: `{"message", "status"}` and, for field problems, `errors`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ErrorEnvelope {
-    /// The reason, e.g. `BAD REQUEST`.
-    message: String,
-    /// The HTTP status again.
-    status: u16,
-    /// Field name → what is wrong with it.
-    #[schema(nullable = false)]
-    errors: Option<std::collections::BTreeMap<String, String>>,
-}
-
-/// `{"message": "<WHAT> SUCCESS", "result": …, "status": <code>}`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct Envelope<T: ToSchema> {
-    message: String,
-    result: T,
-    status: u16,
-}
-
-/// A page of a list, with its paging.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ListEnvelope<T: ToSchema> {
-    message: String,
-    result: Vec<T>,
-    status: u16,
-    meta: Meta,
-}
-
-/// `{"detail": "…"}`: what happened, in words.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct Detail {
-    detail: String,
-}
+use crate::error::ErrorEnvelope;
+use crate::views::envelope::{Detail, Meta};
+use crate::views::user::UserView;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -102,7 +67,7 @@ pub struct Detail {
         admin::reset_password_page,
         openapi_json,
     ),
-    components(schemas(ErrorEnvelope, Detail, Meta, user_views::UserView)),
+    components(schemas(ErrorEnvelope, Detail, Meta, UserView)),
     modifiers(&Conventions),
     tags(
         (name = "users", description = "Accounts, login, profiles and password reset"),

@@ -23,7 +23,7 @@ pub struct Librarian(pub User);
 pub struct Admin(pub User);
 
 fn deny<T>(req: &Request<'_>, error: AppError) -> request::Outcome<T, ()> {
-    crate::views::input::fail(req, error)
+    crate::error::fail(req, error)
 }
 
 /// The token from `Authorization: Bearer …`, or from the seed clients' `access_token` header.

@@ -10,20 +10,21 @@ use crate::auth::Librarian;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::Isbn13;
+use crate::error::ErrorEnvelope;
 use crate::error::{ApiResult, AppError};
 use crate::media::{replace_picture, Kind, MediaStore};
 use crate::models::book::{self, Book};
 use crate::models::{hold, now};
-use crate::openapi::{Envelope, ErrorEnvelope, ListEnvelope};
 use crate::services::import::{Import, ImportReport};
 use crate::services::lending::{self, Policy};
 use crate::services::{csv_format, import};
 use crate::views::book::{BookPatch, BookQuery, BookRequest, BookView};
+use crate::views::envelope::{Envelope, ListEnvelope};
 use crate::views::envelope::{Reply, Success};
 use crate::views::input::{Empty, Fields, Multipart, NoFields};
 use crate::views::paging;
 use crate::views::query::QueryParams;
-use crate::views::user::{CsvUpload, ImageUpload};
+use crate::views::upload::{CsvUpload, ImageUpload};
 
 pub fn routes() -> Vec<Route> {
     routes![

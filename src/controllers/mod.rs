@@ -17,7 +17,6 @@ pub fn routes() -> Vec<rocket::Route> {
         users::routes(),
         loans::routes(),
         holds::routes(),
-        crate::openapi::routes(),
     ]
     .concat()
 }

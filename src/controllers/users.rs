@@ -13,26 +13,25 @@ use crate::auth::jwt::Keys;
 use crate::auth::rate_limit::ResetMailLimits;
 use crate::auth::throttle::{Caller, LoginThrottle};
 use crate::auth::{password, Admin, AuthUser, Bearer};
-use crate::config::Config;
+use crate::config::{Config, PublicUrl};
 use crate::db::Db;
 use crate::domain::{Email, Role};
 use crate::error::AppError;
+use crate::error::ErrorEnvelope;
 use crate::mail::Mailer;
 use crate::media::{replace_picture, Kind, MediaStore};
 use crate::models::user::{self, NewUser, User, DEFAULT_IMAGE};
 use crate::models::{loan, now, password_reset};
-use crate::openapi::{Detail, Envelope, ErrorEnvelope, ListEnvelope};
+use crate::views::envelope::{Detail, Envelope, ListEnvelope};
 use crate::views::envelope::{Reply, Success};
 use crate::views::input::{Empty, Fields, Multipart, NoFields};
 use crate::views::paging;
 use crate::views::query::QueryParams;
+use crate::views::upload::ImageUpload;
 use crate::views::user::{
-    ForgotRequest, ImageUpload, LoginReply, LoginRequest, RegisterRequest, ResetRequest,
-    RoleRequest, UserView, UsernameRequest,
+    ForgotRequest, LoginReply, LoginRequest, RegisterRequest, ResetRequest, RoleRequest, UserView,
+    UsernameRequest,
 };
-
-/// The base of links sent by mail (`public_url`, or this server's own address).
-pub struct PublicUrl(pub String);
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -295,8 +294,9 @@ pub(crate) async fn forgot_password(
         let mailer = Arc::clone(mailer);
         let ttl = config.reset_token_ttl_secs as i64;
         let link_base = format!("{}/reset-password?token=", public_url.0);
-        spawn_blocking(move || {
-            if let Err(e) = send_reset_mail(&db, &mailer, &email, ttl, &link_base) {
+        // Not awaited: the reply leaves now, whatever the mail's fate.
+        rocket::tokio::spawn(async move {
+            if let Err(e) = send_reset_mail(&db, mailer, email, ttl, link_base).await {
                 tracing::warn!(error = %e, "password reset mail not sent");
             }
         });
@@ -305,30 +305,45 @@ pub(crate) async fn forgot_password(
     }
     Ok(Success::ok(
         "FORGOT PASSWORD",
-        json!({ "detail": "If an account uses that address, a reset link has been sent to it." }),
+        Detail::new("If an account uses that address, a reset link has been sent to it."),
     ))
 }
 
-fn send_reset_mail(
+/// Stores a new token for the address's account, if there is one, through the writer in
+/// one transaction (old tokens pruned with it); then prunes the outbox and sends the mail
+/// on a blocking thread, after the token is stored, as `mail::prune_outbox` relies on.
+async fn send_reset_mail(
     db: &Db,
-    mailer: &Mailer,
-    email: &Email,
+    mailer: Arc<Mailer>,
+    email: Email,
     ttl: i64,
-    link_base: &str,
-) -> Result<(), String> {
+    link_base: String,
+) -> Result<(), AppError> {
     let mut token = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut token);
     let token = hex::encode(token);
-    let conn = db.get().map_err(|e| e.to_string())?;
-    let Some(user) = user::find_by_email(&conn, email.as_str()).map_err(|e| e.to_string())? else {
+    let hashed = token_hash(&token);
+    let stored = hashed.clone();
+    let user = db
+        .write(move |tx| {
+            let Some(user) = user::find_by_email(tx, email.as_str())? else {
+                return Ok(None);
+            };
+            let at = now();
+            password_reset::prune(tx, at)?;
+            password_reset::create(tx, user.id, &stored, at + ttl)?;
+            Ok(Some(user))
+        })
+        .await?;
+    let Some(user) = user else {
         return Ok(());
     };
-    let at = now();
-    password_reset::prune(&conn, at).map_err(|e| e.to_string())?;
-    let hashed = token_hash(&token);
-    password_reset::create(&conn, user.id, &hashed, at + ttl).map_err(|e| e.to_string())?;
-    prune_outbox(mailer, &conn);
-    drop(conn);
+    let pruning = Arc::clone(&mailer);
+    db.run(move |conn| {
+        prune_outbox(&pruning, conn);
+        Ok(())
+    })
+    .await?;
     let minutes = (ttl / 60).max(1);
     let text = format!(
         "Hello {name},\n\n\
@@ -339,7 +354,11 @@ fn send_reset_mail(
          stays as it is.\n",
         name = user.username,
     );
-    mailer.send_reset(&hashed, &user.email, "Reset your library password", text)
+    spawn_blocking(move || {
+        mailer.send_reset(&hashed, &user.email, "Reset your library password", text)
+    })
+    .await?
+    .map_err(AppError::Internal)
 }
 
 /// Removes outbox mails whose reset token can no longer be used; a failure is only logged.
@@ -368,14 +387,7 @@ pub(crate) async fn reset_password(
     // Check the token before spending a bcrypt on it.
     let lookup = hashed_token.clone();
     let valid = db
-        .run(move |conn| {
-            Ok(conn.query_row(
-                "SELECT EXISTS(SELECT 1 FROM password_resets
-                 WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2)",
-                rusqlite::params![lookup, now()],
-                |r| r.get::<_, bool>(0),
-            )?)
-        })
+        .run(move |conn| password_reset::is_open(conn, &lookup, now()))
         .await?;
     if !valid {
         return Err(expired());
@@ -400,7 +412,7 @@ pub(crate) async fn reset_password(
     }
     Ok(Success::ok(
         "RESET PASSWORD",
-        json!({ "detail": "The password is changed; earlier sessions are signed out." }),
+        Detail::new("The password is changed; earlier sessions are signed out."),
     ))
 }
 

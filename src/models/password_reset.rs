@@ -14,6 +14,17 @@ pub fn create(conn: &Connection, user_id: i64, token_hash: &str, expires_at: i64
     Ok(())
 }
 
+/// Whether the token exists, is unused and unexpired: a cheap check before a bcrypt is
+/// spent on it (`redeem` decides for good, inside the write).
+pub fn is_open(conn: &Connection, token_hash: &str, now: i64) -> ApiResult<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM password_resets
+         WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2)",
+        params![token_hash, now],
+        |r| r.get(0),
+    )?)
+}
+
 /// Marks the token used and returns its user, if it exists, is unused and unexpired.
 /// Every other open token of that user is spent too.
 pub fn redeem(conn: &Connection, token_hash: &str, now: i64) -> ApiResult<Option<i64>> {

@@ -18,6 +18,38 @@ pub struct Meta {
     pub total: i64,
 }
 
+// Each envelope below is both what is sent and what the OpenAPI document shows: one
+// description, so the two cannot drift.
+
+/// `{"message": "<WHAT> SUCCESS", "result": …, "status": <code>}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Envelope<T> {
+    message: String,
+    result: T,
+    status: u16,
+}
+
+/// A page of a list, with its paging.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ListEnvelope<T> {
+    message: String,
+    result: Vec<T>,
+    status: u16,
+    meta: Meta,
+}
+
+/// `{"detail": "…"}`: what happened, in words.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Detail {
+    detail: &'static str,
+}
+
+impl Detail {
+    pub fn new(detail: &'static str) -> Detail {
+        Detail { detail }
+    }
+}
+
 /// A finished answer: its status and the JSON bytes of its body, written once straight
 /// from the view (no intermediate `serde_json::Value`: that tree cost an allocation per
 /// field on every response).
@@ -26,25 +58,9 @@ pub struct Success {
     body: Vec<u8>,
 }
 
-#[derive(Serialize)]
-struct Envelope<'a, R: Serialize> {
-    message: &'a str,
-    result: R,
-    status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    meta: Option<Meta>,
-}
-
 impl Success {
-    fn new(status: Status, what: &str, result: impl Serialize, meta: Option<Meta>) -> Success {
-        let message = format!("{what} SUCCESS");
-        let envelope = Envelope {
-            message: &message,
-            result,
-            status: status.code,
-            meta,
-        };
-        match serde_json::to_vec(&envelope) {
+    fn new(status: Status, envelope: &impl Serialize) -> Success {
+        match serde_json::to_vec(envelope) {
             Ok(body) => Success { status, body },
             Err(e) => {
                 tracing::error!(error = %e, "could not serialise a response");
@@ -56,19 +72,34 @@ impl Success {
         }
     }
 
+    fn one(status: Status, what: &str, result: impl Serialize) -> Success {
+        let envelope = Envelope {
+            message: format!("{what} SUCCESS"),
+            result,
+            status: status.code,
+        };
+        Success::new(status, &envelope)
+    }
+
     /// 200 with `result`.
     pub fn ok(what: &str, result: impl Serialize) -> Success {
-        Success::new(Status::Ok, what, result, None)
+        Success::one(Status::Ok, what, result)
     }
 
     /// 201 with `result`.
     pub fn created(what: &str, result: impl Serialize) -> Success {
-        Success::new(Status::Created, what, result, None)
+        Success::one(Status::Created, what, result)
     }
 
     /// 200 with a list and its paging.
-    pub fn list(what: &str, items: impl Serialize, meta: Meta) -> Success {
-        Success::new(Status::Ok, what, items, Some(meta))
+    pub fn list<T: Serialize>(what: &str, items: Vec<T>, meta: Meta) -> Success {
+        let envelope = ListEnvelope {
+            message: format!("{what} SUCCESS"),
+            result: items,
+            status: Status::Ok.code,
+            meta,
+        };
+        Success::new(Status::Ok, &envelope)
     }
 
     /// Adds top-level keys beside the envelope's own (the seed's login answer needs

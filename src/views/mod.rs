@@ -6,6 +6,7 @@ pub mod input;
 pub mod loan;
 pub mod paging;
 pub mod query;
+pub mod upload;
 pub mod user;
 
 use serde::{Serialize, Serializer};

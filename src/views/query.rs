@@ -4,8 +4,7 @@
 
 use rocket::request::{self, FromRequest, Request};
 
-use super::input::fail;
-use crate::error::AppError;
+use crate::error::{fail, AppError};
 
 pub struct QueryParams(Vec<(String, String)>);
 

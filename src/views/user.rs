@@ -123,24 +123,6 @@ pub struct LoginReply {
     status: u16,
 }
 
-/// A multipart upload with the CSV file in the field `file`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct CsvUpload {
-    /// The CSV file; the multipart field must be named `file`.
-    #[schema(value_type = String, format = Binary)]
-    file: Vec<u8>,
-}
-
-/// A multipart upload with the picture in the field `image`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ImageUpload {
-    /// A PNG, JPEG, GIF or WebP picture; the multipart field must be named `image`.
-    #[schema(value_type = String, format = Binary)]
-    image: Vec<u8>,
-}
-
 pub struct Login {
     pub login: String,
     pub password: String,
