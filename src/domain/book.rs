@@ -1,32 +1,312 @@
 //! The rules a book's fields obey, shared by the HTTP API and the CSV importer so that an
-//! imported book could equally have been typed in.
+//! imported book could equally have been typed in, and `FIELDS`: the one description of
+//! those fields that the database columns, the CSV columns, the JSON object and its
+//! OpenAPI schema are all built from.
 
 use super::Isbn13;
 
 pub const MAX_TITLE: usize = 500;
+pub const MAX_SUBTITLE: usize = 500;
 pub const MAX_AUTHOR: usize = 500;
+pub const MAX_SERIES: usize = 500;
 pub const MAX_PUBLISHER: usize = 200;
 pub const MAX_LANGUAGE: usize = 50;
 pub const MAX_DESCRIPTION: usize = 10_000;
+/// What a client may send for an ISBN, hyphens and spaces included.
+pub const MAX_ISBN_TEXT: usize = 40;
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG: usize = 50;
 pub const MAX_COPIES: i64 = 100_000;
 pub const MIN_YEAR: i64 = -3000;
 /// A fixed bound rather than "this year + n", so the published contract does not drift.
 pub const MAX_YEAR: i64 = 2100;
+/// A book's place in its series: a whole number, so lists sort by it ("3a" is not one).
+pub const MAX_SERIES_NUMBER: i64 = 10_000;
 
-/// Everything a client may set on a book, already checked.
+/// The kind of a book field: how it is checked, stored, written in CSV and documented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text of at most `max` characters. Required text may not be blank; blank optional
+    /// text is "none".
+    Text {
+        max: usize,
+        required: bool,
+    },
+    /// A whole number from `min` to `max` (`what` names it in messages: "a year"). A new
+    /// book without one gets `default`.
+    Number {
+        min: i64,
+        max: i64,
+        what: &'static str,
+        default: Option<i64>,
+    },
+    Isbn,
+    Tags,
+}
+
+/// A field's value, whatever its kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BookData {
-    pub title: String,
-    pub author: String,
-    pub isbn: Option<Isbn13>,
-    pub publisher: Option<String>,
-    pub published_year: Option<i64>,
-    pub language: Option<String>,
-    pub description: Option<String>,
-    pub tags: Vec<String>,
-    pub copies: i64,
+pub enum FieldValue {
+    Text(Option<String>),
+    Number(Option<i64>),
+    Isbn(Option<Isbn13>),
+    Tags(Vec<String>),
+}
+
+/// Input for a field before its rule has run.
+#[derive(Debug, Clone, Copy)]
+pub enum Raw<'a> {
+    Text(&'a str),
+    Number(i64),
+    List(&'a [&'a str]),
+}
+
+/// One field of a book: its name (the database column, the CSV header and the JSON key
+/// alike), its kind and how to read and write it in a `BookData`.
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// For the API documentation.
+    pub doc: &'static str,
+    pub get: fn(&BookData) -> FieldValue,
+    set: fn(&mut BookData, FieldValue) -> bool,
+}
+
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// The Rust type of each field, paired with its `FieldValue`.
+pub trait FieldType: Sized {
+    fn to_value(&self) -> FieldValue;
+    fn from_value(value: FieldValue) -> Option<Self>;
+}
+
+impl FieldType for String {
+    fn to_value(&self) -> FieldValue {
+        FieldValue::Text(Some(self.clone()))
+    }
+    fn from_value(value: FieldValue) -> Option<Self> {
+        match value {
+            FieldValue::Text(text) => text,
+            _ => None,
+        }
+    }
+}
+
+impl FieldType for Option<String> {
+    fn to_value(&self) -> FieldValue {
+        FieldValue::Text(self.clone())
+    }
+    fn from_value(value: FieldValue) -> Option<Self> {
+        match value {
+            FieldValue::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+impl FieldType for i64 {
+    fn to_value(&self) -> FieldValue {
+        FieldValue::Number(Some(*self))
+    }
+    fn from_value(value: FieldValue) -> Option<Self> {
+        match value {
+            FieldValue::Number(number) => number,
+            _ => None,
+        }
+    }
+}
+
+impl FieldType for Option<i64> {
+    fn to_value(&self) -> FieldValue {
+        FieldValue::Number(*self)
+    }
+    fn from_value(value: FieldValue) -> Option<Self> {
+        match value {
+            FieldValue::Number(number) => Some(number),
+            _ => None,
+        }
+    }
+}
+
+impl FieldType for Option<Isbn13> {
+    fn to_value(&self) -> FieldValue {
+        FieldValue::Isbn(self.clone())
+    }
+    fn from_value(value: FieldValue) -> Option<Self> {
+        match value {
+            FieldValue::Isbn(isbn) => Some(isbn),
+            _ => None,
+        }
+    }
+}
+
+impl FieldType for Vec<String> {
+    fn to_value(&self) -> FieldValue {
+        FieldValue::Tags(self.clone())
+    }
+    fn from_value(value: FieldValue) -> Option<Self> {
+        match value {
+            FieldValue::Tags(tags) => Some(tags),
+            _ => None,
+        }
+    }
+}
+
+/// Declares `BookData` and `FIELDS` from one list, so that neither can have a field the
+/// other lacks.
+macro_rules! book_fields {
+    ($($(#[doc = $doc:literal])* $name:ident: $ty:ty = $kind:expr;)*) => {
+        /// Everything a client may set on a book, already checked.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct BookData {
+            $($(#[doc = $doc])* pub $name: $ty,)*
+        }
+
+        /// Every field of `BookData`, in the order the book object and the CSV file show
+        /// them.
+        pub const FIELDS: &[Field] = &[$(Field {
+            name: stringify!($name),
+            kind: $kind,
+            doc: concat!($($doc, "\n",)* ""),
+            get: |data| FieldType::to_value(&data.$name),
+            set: |data, value| match FieldType::from_value(value) {
+                Some(value) => {
+                    data.$name = value;
+                    true
+                }
+                None => false,
+            },
+        },)*];
+
+        /// The names of `FIELDS`, for serde's "expected one of" messages.
+        pub const FIELD_NAMES: &[&str] = &[$(stringify!($name),)*];
+
+        impl BookData {
+            /// A book built field by field from what `value` gives for each; Err is the
+            /// first problem, or a value of the wrong kind (a bug in the caller).
+            pub fn build(
+                mut value: impl FnMut(&'static Field) -> Result<FieldValue, String>,
+            ) -> Result<BookData, String> {
+                Ok(BookData {
+                    $($name: {
+                        let field = field(stringify!($name)).ok_or("no such field")?;
+                        FieldType::from_value(value(field)?)
+                            .ok_or_else(|| format!("{} was given a value of another kind", field.name))?
+                    },)*
+                })
+            }
+        }
+    };
+}
+
+book_fields! {
+    title: String = Kind::Text { max: MAX_TITLE, required: true };
+    author: String = Kind::Text { max: MAX_AUTHOR, required: true };
+    subtitle: Option<String> = Kind::Text { max: MAX_SUBTITLE, required: false };
+    /// The series the book belongs to, as its name.
+    series: Option<String> = Kind::Text { max: MAX_SERIES, required: false };
+    /// The book's place in its series: a whole number from 1.
+    series_number: Option<i64> = Kind::Number {
+        min: 1, max: MAX_SERIES_NUMBER, what: "a whole number", default: None
+    };
+    /// ISBN-10 or ISBN-13; hyphens and spaces are ignored, the check digit is verified,
+    /// and it is stored as ISBN-13. Blank means none.
+    isbn: Option<Isbn13> = Kind::Isbn;
+    publisher: Option<String> = Kind::Text { max: MAX_PUBLISHER, required: false };
+    /// Negative years are BCE.
+    published_year: Option<i64> = Kind::Number {
+        min: MIN_YEAR, max: MAX_YEAR, what: "a year", default: None
+    };
+    language: Option<String> = Kind::Text { max: MAX_LANGUAGE, required: false };
+    description: Option<String> = Kind::Text { max: MAX_DESCRIPTION, required: false };
+    /// A list of tags (a form may send one comma-separated text instead).
+    tags: Vec<String> = Kind::Tags;
+    copies: i64 = Kind::Number {
+        min: 0, max: MAX_COPIES, what: "a whole number", default: Some(1)
+    };
+}
+
+/// The field called `name`. Only for names written in the code; None is a bug there.
+pub fn field(name: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.name == name)
+}
+
+impl Field {
+    /// `raw` through this field's rule.
+    pub fn check(&self, raw: Raw) -> Result<FieldValue, String> {
+        match (self.kind, raw) {
+            (Kind::Text { max, required }, Raw::Text(text)) => {
+                if required {
+                    required_text(text, max).map(|t| FieldValue::Text(Some(t)))
+                } else {
+                    optional(text, max).map(FieldValue::Text)
+                }
+            }
+            (Kind::Number { .. }, Raw::Text(text)) => {
+                let text = text.trim();
+                if text.is_empty() {
+                    return self.check_number(None);
+                }
+                match text.parse() {
+                    Ok(n) => self.check_number(Some(n)),
+                    Err(_) => Err("must be a whole number".into()),
+                }
+            }
+            (Kind::Number { .. }, Raw::Number(n)) => self.check_number(Some(n)),
+            (Kind::Isbn, Raw::Text(text)) => isbn(text).map(FieldValue::Isbn),
+            (Kind::Tags, Raw::Text(text)) => tags_from_text(text).map(FieldValue::Tags),
+            (Kind::Tags, Raw::List(items)) => tags(items.iter().copied()).map(FieldValue::Tags),
+            (Kind::Text { .. } | Kind::Isbn, _) => Err("must be text".into()),
+            (Kind::Number { .. }, _) => Err("must be a whole number".into()),
+            (Kind::Tags, _) => Err("must be a list of texts or comma-separated text".into()),
+        }
+    }
+
+    fn check_number(&self, n: Option<i64>) -> Result<FieldValue, String> {
+        match (self.kind, n) {
+            (_, None) => self.absent(),
+            (Kind::Number { min, max, what, .. }, Some(n)) => {
+                if (min..=max).contains(&n) {
+                    Ok(FieldValue::Number(Some(n)))
+                } else {
+                    Err(format!("must be {what} from {min} to {max}"))
+                }
+            }
+            _ => Err("is not a number".into()),
+        }
+    }
+
+    /// What a new book holds when this field is not given.
+    pub fn absent(&self) -> Result<FieldValue, String> {
+        match self.kind {
+            Kind::Text { required: true, .. } => Err("is required".into()),
+            Kind::Text { .. } => Ok(FieldValue::Text(None)),
+            Kind::Number { default, .. } => Ok(FieldValue::Number(default)),
+            Kind::Isbn => Ok(FieldValue::Isbn(None)),
+            Kind::Tags => Ok(FieldValue::Tags(Vec::new())),
+        }
+    }
+
+    /// Whether the field may hold no value (null in JSON, a blank CSV cell). Null in a
+    /// change clears such a field; required text, a number with a default and the tag
+    /// list keep theirs.
+    pub fn optional(&self) -> bool {
+        match self.kind {
+            Kind::Text { required, .. } => !required,
+            Kind::Number { default, .. } => default.is_none(),
+            Kind::Isbn => true,
+            Kind::Tags => false,
+        }
+    }
+
+    /// Writes `value` into `data`; false when the value is of another kind.
+    pub fn set(&self, data: &mut BookData, value: FieldValue) -> bool {
+        (self.set)(data, value)
+    }
 }
 
 /// Measured as sent, before the padding is trimmed, so the limit is the one the API
@@ -45,7 +325,7 @@ fn bounded(raw: &str, max: usize) -> Result<String, String> {
     Ok(value.to_string())
 }
 
-fn required(raw: &str, max: usize) -> Result<String, String> {
+fn required_text(raw: &str, max: usize) -> Result<String, String> {
     let value = bounded(raw, max)?;
     if value.is_empty() {
         return Err("is required".into());
@@ -54,11 +334,11 @@ fn required(raw: &str, max: usize) -> Result<String, String> {
 }
 
 pub fn title(raw: &str) -> Result<String, String> {
-    required(raw, MAX_TITLE)
+    required_text(raw, MAX_TITLE)
 }
 
 pub fn author(raw: &str) -> Result<String, String> {
-    required(raw, MAX_AUTHOR)
+    required_text(raw, MAX_AUTHOR)
 }
 
 /// Optional text: blank means "none".

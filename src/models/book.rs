@@ -7,22 +7,15 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use super::{now, search_pages, Page};
 use crate::db::unique_violation;
-use crate::domain::book::BookData;
+use crate::domain::book::{BookData, Field, FieldValue, Kind, FIELDS};
 use crate::domain::Isbn13;
 use crate::error::{ApiResult, AppError};
 
+/// A stored book: its fields (`BookData`, described by `FIELDS`) and what the server keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Book {
     pub id: i64,
-    pub title: String,
-    pub author: String,
-    pub isbn: Option<String>,
-    pub publisher: Option<String>,
-    pub published_year: Option<i64>,
-    pub language: Option<String>,
-    pub description: Option<String>,
-    pub tags: Vec<String>,
-    pub copies: i64,
+    pub data: BookData,
     pub available: i64,
     pub cover_file: Option<String>,
     pub created_at: i64,
@@ -48,111 +41,114 @@ static IS_AVAILABLE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-static COLUMNS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "b.id, b.title, b.author, b.isbn, b.publisher, b.published_year, b.language,
-         b.description, b.tags, b.copies, {AVAILABLE}, b.cover_file, b.created_at, b.modified_at"
-    )
-});
+/// Every column of books, read by name, and `available`.
+static COLUMNS: LazyLock<String> = LazyLock::new(|| format!("b.*, {AVAILABLE} AS available"));
+
+/// A field's value as SQLite stores it: tags as a JSON array, the ISBN as its 13 digits.
+fn to_sql(value: FieldValue) -> ApiResult<Value> {
+    Ok(match value {
+        FieldValue::Text(text) => text.map_or(Value::Null, Value::Text),
+        FieldValue::Number(number) => number.map_or(Value::Null, Value::Integer),
+        FieldValue::Isbn(isbn) => isbn.map_or(Value::Null, |i| Value::Text(i.to_string())),
+        FieldValue::Tags(tags) => Value::Text(
+            serde_json::to_string(&tags).map_err(|e| AppError::Internal(format!("tags: {e}")))?,
+        ),
+    })
+}
+
+fn from_sql(row: &Row, field: &Field) -> rusqlite::Result<FieldValue> {
+    let at = row.as_ref().column_index(field.name)?;
+    let bad = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(at, Type::Text, e)
+    };
+    Ok(match field.kind {
+        Kind::Text { .. } => FieldValue::Text(row.get(at)?),
+        Kind::Number { .. } => FieldValue::Number(row.get(at)?),
+        Kind::Isbn => match row.get::<_, Option<String>>(at)? {
+            Some(isbn) => FieldValue::Isbn(Some(Isbn13::parse(&isbn).map_err(|e| bad(e.into()))?)),
+            None => FieldValue::Isbn(None),
+        },
+        Kind::Tags => {
+            let tags: String = row.get(at)?;
+            FieldValue::Tags(serde_json::from_str(&tags).map_err(|e| bad(e.into()))?)
+        }
+    })
+}
 
 impl Book {
     fn from_row(row: &Row) -> rusqlite::Result<Book> {
-        let tags: String = row.get(8)?;
-        let tags = serde_json::from_str(&tags)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(8, Type::Text, Box::new(e)))?;
+        let data = BookData::build(|field| from_sql(row, field).map_err(|e| e.to_string()))
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, Type::Null, e.into()))?;
         Ok(Book {
-            id: row.get(0)?,
-            title: row.get(1)?,
-            author: row.get(2)?,
-            isbn: row.get(3)?,
-            publisher: row.get(4)?,
-            published_year: row.get(5)?,
-            language: row.get(6)?,
-            description: row.get(7)?,
-            tags,
-            copies: row.get(9)?,
-            available: row.get(10)?,
-            cover_file: row.get(11)?,
-            created_at: row.get(12)?,
-            modified_at: row.get(13)?,
+            id: row.get("id")?,
+            data,
+            available: row.get("available")?,
+            cover_file: row.get("cover_file")?,
+            created_at: row.get("created_at")?,
+            modified_at: row.get("modified_at")?,
         })
     }
 
     /// The book's fields as input, to be changed and written back.
     pub fn data(&self) -> ApiResult<BookData> {
-        let isbn = match &self.isbn {
-            Some(isbn) => Some(
-                Isbn13::parse(isbn)
-                    .map_err(|e| AppError::Internal(format!("stored isbn {isbn} {e}")))?,
-            ),
-            None => None,
-        };
-        Ok(BookData {
-            title: self.title.clone(),
-            author: self.author.clone(),
-            isbn,
-            publisher: self.publisher.clone(),
-            published_year: self.published_year,
-            language: self.language.clone(),
-            description: self.description.clone(),
-            tags: self.tags.clone(),
-            copies: self.copies,
-        })
+        Ok(self.data.clone())
     }
 }
 
-fn tags_json(tags: &[String]) -> ApiResult<String> {
-    serde_json::to_string(tags).map_err(|e| AppError::Internal(format!("tags: {e}")))
+/// The field values of `data`, in `FIELDS` order, as SQLite stores them.
+fn field_values(data: &BookData) -> ApiResult<Vec<Value>> {
+    FIELDS
+        .iter()
+        .map(|field| to_sql((field.get)(data)))
+        .collect()
 }
+
+/// `INSERT INTO books (<every field>, created_at, modified_at) VALUES (?1, …)`.
+static INSERT: LazyLock<String> = LazyLock::new(|| {
+    let names: Vec<&str> = FIELDS.iter().map(|f| f.name).collect();
+    let marks: Vec<String> = (1..=FIELDS.len()).map(|i| format!("?{i}")).collect();
+    let at = FIELDS.len() + 1;
+    format!(
+        "INSERT INTO books ({}, created_at, modified_at) VALUES ({}, ?{at}, ?{at})",
+        names.join(", "),
+        marks.join(", ")
+    )
+});
+
+/// `UPDATE books SET <field> = ?2, …, modified_at = ? WHERE id = ?1`.
+static UPDATE: LazyLock<String> = LazyLock::new(|| {
+    let sets: Vec<String> = FIELDS
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("{} = ?{}", f.name, i + 2))
+        .collect();
+    format!(
+        "UPDATE books SET {}, modified_at = ?{} WHERE id = ?1",
+        sets.join(", "),
+        FIELDS.len() + 2
+    )
+});
 
 const DUPLICATE_ISBN: &str = "is already in the catalogue";
 
 /// Inserts a book and returns its id.
 pub fn insert(conn: &Connection, data: &BookData) -> ApiResult<i64> {
-    let at = now();
-    conn.prepare_cached(
-        "INSERT INTO books (title, author, isbn, publisher, published_year, language,
-                            description, tags, copies, created_at, modified_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
-    )?
-    .execute(params![
-        data.title,
-        data.author,
-        data.isbn.as_ref().map(Isbn13::as_str),
-        data.publisher,
-        data.published_year,
-        data.language,
-        data.description,
-        tags_json(&data.tags)?,
-        data.copies,
-        at,
-    ])
-    .map_err(|e| unique_violation(e, "isbn", DUPLICATE_ISBN))?;
+    let mut values = field_values(data)?;
+    values.push(Value::Integer(now()));
+    conn.prepare_cached(&INSERT)?
+        .execute(params_from_iter(values))
+        .map_err(|e| unique_violation(e, "isbn", DUPLICATE_ISBN))?;
     Ok(conn.last_insert_rowid())
 }
 
 /// Replaces every client-settable field of book `id`.
 pub fn update(conn: &Connection, id: i64, data: &BookData) -> ApiResult<()> {
-    conn.prepare_cached(
-        "UPDATE books SET title = ?2, author = ?3, isbn = ?4, publisher = ?5,
-                published_year = ?6, language = ?7, description = ?8, tags = ?9, copies = ?10,
-                modified_at = ?11
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        data.title,
-        data.author,
-        data.isbn.as_ref().map(Isbn13::as_str),
-        data.publisher,
-        data.published_year,
-        data.language,
-        data.description,
-        tags_json(&data.tags)?,
-        data.copies,
-        now(),
-    ])
-    .map_err(|e| unique_violation(e, "isbn", DUPLICATE_ISBN))?;
+    let mut values = vec![Value::Integer(id)];
+    values.extend(field_values(data)?);
+    values.push(Value::Integer(now()));
+    conn.prepare_cached(&UPDATE)?
+        .execute(params_from_iter(values))
+        .map_err(|e| unique_violation(e, "isbn", DUPLICATE_ISBN))?;
     Ok(())
 }
 
@@ -297,6 +293,10 @@ pub struct Search {
     pub descending: bool,
 }
 
+/// bm25 weights of the full-text index's columns, in their order (migrations 002 and 006):
+/// title, author, description, tags, isbn, subtitle, series. A title match weighs most.
+const FTS_WEIGHTS: &str = "10.0, 5.0, 1.0, 3.0, 1.0, 5.0, 3.0";
+
 /// One page of the books `search` selects, and how many it selects in all. Without a sort
 /// key, found books come by relevance (bm25, a title match weighing most) and a plain
 /// listing by title.
@@ -351,7 +351,7 @@ pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<(Vec<Bo
     let order = match search.sort {
         Some(key) => format!("{} {direction}, {id} {direction}", key.column()),
         None if ranked => {
-            format!("bm25(books_fts, 10.0, 5.0, 1.0, 3.0, 1.0) {direction}, {id} {direction}")
+            format!("bm25(books_fts, {FTS_WEIGHTS}) {direction}, {id} {direction}")
         }
         None => format!("b.title COLLATE NOCASE {direction}, {id} {direction}"),
     };
@@ -463,17 +463,13 @@ mod tests {
     }
 
     fn titled(title: &str) -> BookData {
-        BookData {
-            title: title.into(),
-            author: "Ann Author".into(),
-            isbn: None,
-            publisher: None,
-            published_year: None,
-            language: None,
-            description: None,
-            tags: Vec::new(),
-            copies: 1,
-        }
+        let mut data = BookData::build(|field| match field.name {
+            "title" | "author" => Ok(FieldValue::Text(Some("Ann Author".into()))),
+            _ => field.absent(),
+        })
+        .unwrap();
+        data.title = title.into();
+        data
     }
 
     /// (total, [(id, available)]) of the first page for `q`.
