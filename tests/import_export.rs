@@ -594,3 +594,71 @@ fn a_csv_sent_under_another_field_name_is_refused_naming_the_field_expected() {
     assert!(problem.contains("came as `csv`"), "{problem}");
     assert!(all_books(&app).is_empty());
 }
+
+#[test]
+fn subtitle_and_series_round_trip_through_our_csv() {
+    let (app, librarian) = staffed();
+    app.post(
+        "/books",
+        Some(&librarian),
+        json!({"title": "The Two Towers", "subtitle": "=Part two", "author": "J. R. R. Tolkien",
+               "isbn": "9780261102361", "series": "The Lord of the Rings", "series_number": 2}),
+    )
+    .expect(201);
+    let (bytes, rows) = export_rows(&app, &librarian);
+    // title, author, subtitle, series, series_number: the subtitle is guarded like any text.
+    assert_eq!(
+        rows[0][1..6],
+        [
+            "The Two Towers",
+            "J. R. R. Tolkien",
+            "'=Part two",
+            "The Lord of the Rings",
+            "2"
+        ]
+    );
+    let fresh = TestApp::new();
+    let (_, admin) = fresh.admin();
+    import(&fresh, &admin, &bytes).expect(200);
+    let book = &all_books(&fresh)[0];
+    assert_eq!(book["subtitle"], "=Part two");
+    assert_eq!(book["series"], "The Lord of the Rings");
+    assert_eq!(book["series_number"], 2);
+
+    // A hand-made file may set them, leave them blank (kept on an update) or get one wrong.
+    let csv = "title,author,isbn,series,series_number\n\
+               The Two Towers,J. R. R. Tolkien,9780261102361,,5\n\
+               The Hobbit,J. R. R. Tolkien,,Middle-earth,0\n\
+               Silmarillion,J. R. R. Tolkien,,Middle-earth,x\n\
+               Unfinished Tales,J. R. R. Tolkien,,Middle-earth,\n";
+    let report = import(&fresh, &admin, csv.as_bytes())
+        .expect(200)
+        .result()
+        .clone();
+    assert_eq!(report["updated"], 1, "{report}");
+    assert_eq!(report["created"], 1, "{report}");
+    assert_eq!(report["skipped"], 2, "{report}");
+    let reasons: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "series_number must be a whole number from 1 to 10000",
+            "series_number must be a whole number"
+        ]
+    );
+    let books = all_books(&fresh);
+    let towers = by_title(&books, "The Two Towers");
+    assert_eq!(
+        towers["series"], "The Lord of the Rings",
+        "a blank cell keeps the value"
+    );
+    assert_eq!(towers["series_number"], 5);
+    let tales = by_title(&books, "Unfinished Tales");
+    assert_eq!(tales["series"], "Middle-earth");
+    assert_eq!(tales["series_number"], Value::Null);
+}

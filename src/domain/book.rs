@@ -439,6 +439,32 @@ mod tests {
     }
 
     #[test]
+    fn each_field_checks_by_its_kind() {
+        let series_number = field("series_number").unwrap();
+        assert_eq!(
+            series_number.check(Raw::Text(" 3 ")),
+            Ok(FieldValue::Number(Some(3)))
+        );
+        assert_eq!(
+            series_number.check(Raw::Text("")),
+            Ok(FieldValue::Number(None))
+        );
+        assert!(series_number.check(Raw::Number(0)).is_err());
+        assert!(series_number
+            .check(Raw::Number(MAX_SERIES_NUMBER + 1))
+            .is_err());
+        assert!(series_number.check(Raw::Text("3a")).is_err());
+        let copies = field("copies").unwrap();
+        assert_eq!(copies.absent(), Ok(FieldValue::Number(Some(1))));
+        assert_eq!(field("title").unwrap().absent(), Err("is required".into()));
+        let subtitle = field("subtitle").unwrap();
+        assert_eq!(subtitle.check(Raw::Text("  ")), Ok(FieldValue::Text(None)));
+        assert!(subtitle
+            .check(Raw::Text(&"x".repeat(MAX_SUBTITLE + 1)))
+            .is_err());
+    }
+
+    #[test]
     fn numbers_have_ranges() {
         assert!(copies(-1).is_err());
         assert!(copies(0).is_ok());

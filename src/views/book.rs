@@ -439,7 +439,7 @@ pub struct BookQuery {
 
 /// Longest search text or filter; far more than anyone types, short enough to keep
 /// queries cheap.
-const MAX_QUERY: usize = 500;
+pub const MAX_QUERY: usize = 500;
 
 fn filter_text(problems: &mut Problems, field: &str, raw: Option<String>) -> Option<String> {
     let raw = raw?;
