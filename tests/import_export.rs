@@ -262,7 +262,7 @@ fn export_round_trips_through_import() {
         .starts_with("text/csv"));
     let text = String::from_utf8(reply.bytes.clone()).unwrap();
     assert!(text.starts_with(
-        "id,title,author,isbn,publisher,published_year,language,description,tags,copies,available,cover_file,created_at,modified_at,instance_id\n"
+        "id,title,author,subtitle,series,series_number,isbn,publisher,published_year,language,description,tags,copies,available,cover_file,created_at,modified_at,instance_id\n"
     ));
     assert!(text.contains("\"sf, classic\""));
     // No cell may start a spreadsheet formula.
@@ -304,6 +304,9 @@ fn export_round_trips_through_import() {
     assert_eq!(again["created"], 0);
 }
 
+/// The column of `instance_id` in our export: the last, after the book's fields.
+const INSTANCE: usize = 17;
+
 /// The export's rows as cells (the csv crate reads them as a spreadsheet would with `,`).
 fn export_rows(app: &TestApp, token: &str) -> (Vec<u8>, Vec<Vec<String>>) {
     let reply = app.get("/books/export.csv", Some(token));
@@ -326,9 +329,9 @@ fn our_own_export_updates_its_books_by_id_and_another_librarys_never_does() {
         app.post("/books", Some(&librarian), body).expect(201);
     }
     let (bytes, rows) = export_rows(&app, &librarian);
-    let instance = rows[0][14].clone();
+    let instance = rows[0][INSTANCE].clone();
     assert_eq!(instance.len(), 32, "the database's instance id: {instance}");
-    assert!(rows.iter().all(|row| row[14] == instance));
+    assert!(rows.iter().all(|row| row[INSTANCE] == instance));
 
     // Back into the same catalogue, edited as a librarian would in a spreadsheet: books
     // without an ISBN are found by id, so nothing is duplicated.
@@ -396,7 +399,7 @@ fn our_own_export_updates_its_books_by_id_and_another_librarys_never_does() {
     let (_, rows) = export_rows(&other, &admin);
     assert!(rows
         .iter()
-        .all(|row| row[14] != instance && row[14].len() == 32));
+        .all(|row| row[INSTANCE] != instance && row[INSTANCE].len() == 32));
 }
 
 #[test]
@@ -590,4 +593,72 @@ fn a_csv_sent_under_another_field_name_is_refused_naming_the_field_expected() {
     assert!(problem.contains("multipart field `file`"), "{problem}");
     assert!(problem.contains("came as `csv`"), "{problem}");
     assert!(all_books(&app).is_empty());
+}
+
+#[test]
+fn subtitle_and_series_round_trip_through_our_csv() {
+    let (app, librarian) = staffed();
+    app.post(
+        "/books",
+        Some(&librarian),
+        json!({"title": "The Two Towers", "subtitle": "=Part two", "author": "J. R. R. Tolkien",
+               "isbn": "9780261102361", "series": "The Lord of the Rings", "series_number": 2}),
+    )
+    .expect(201);
+    let (bytes, rows) = export_rows(&app, &librarian);
+    // title, author, subtitle, series, series_number: the subtitle is guarded like any text.
+    assert_eq!(
+        rows[0][1..6],
+        [
+            "The Two Towers",
+            "J. R. R. Tolkien",
+            "'=Part two",
+            "The Lord of the Rings",
+            "2"
+        ]
+    );
+    let fresh = TestApp::new();
+    let (_, admin) = fresh.admin();
+    import(&fresh, &admin, &bytes).expect(200);
+    let book = &all_books(&fresh)[0];
+    assert_eq!(book["subtitle"], "=Part two");
+    assert_eq!(book["series"], "The Lord of the Rings");
+    assert_eq!(book["series_number"], 2);
+
+    // A hand-made file may set them, leave them blank (kept on an update) or get one wrong.
+    let csv = "title,author,isbn,series,series_number\n\
+               The Two Towers,J. R. R. Tolkien,9780261102361,,5\n\
+               The Hobbit,J. R. R. Tolkien,,Middle-earth,0\n\
+               Silmarillion,J. R. R. Tolkien,,Middle-earth,x\n\
+               Unfinished Tales,J. R. R. Tolkien,,Middle-earth,\n";
+    let report = import(&fresh, &admin, csv.as_bytes())
+        .expect(200)
+        .result()
+        .clone();
+    assert_eq!(report["updated"], 1, "{report}");
+    assert_eq!(report["created"], 1, "{report}");
+    assert_eq!(report["skipped"], 2, "{report}");
+    let reasons: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "series_number must be a whole number from 1 to 10000",
+            "series_number must be a whole number"
+        ]
+    );
+    let books = all_books(&fresh);
+    let towers = by_title(&books, "The Two Towers");
+    assert_eq!(
+        towers["series"], "The Lord of the Rings",
+        "a blank cell keeps the value"
+    );
+    assert_eq!(towers["series_number"], 5);
+    let tales = by_title(&books, "Unfinished Tales");
+    assert_eq!(tales["series"], "Middle-earth");
+    assert_eq!(tales["series_number"], Value::Null);
 }

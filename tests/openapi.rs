@@ -236,3 +236,139 @@ fn login_documents_the_device_token_both_ways() {
     let login = &doc["paths"]["/users/login"]["post"]["responses"];
     assert!(!login["429"].is_null() && !login["401"].is_null());
 }
+
+/// utoipa's attributes take only literal numbers; each limit the document states must be
+/// the constant the validator applies. (Book fields are documented from their constants
+/// directly; they are checked here too.)
+#[test]
+fn every_documented_limit_is_the_one_the_server_applies() {
+    use library_server::auth::device::MAX_DEVICE_TOKEN_LEN;
+    use library_server::domain::book::{self, Kind, FIELDS};
+    use library_server::domain::{Email, Password, Username};
+    use library_server::views::book::MAX_QUERY;
+    use library_server::views::paging::MAX_PER_PAGE;
+    use library_server::views::user::MAX_RESET_TOKEN_LEN;
+
+    let app = TestApp::new();
+    let doc = document(&app);
+    let schemas = &doc["components"]["schemas"];
+    let number = |schema: &str, property: &str, keyword: &str| {
+        schemas[schema]["properties"][property][keyword]
+            .as_i64()
+            .unwrap_or_else(|| panic!("{schema}.{property} has no {keyword}"))
+    };
+    let n = |limit: usize| limit as i64;
+    for (schema, property, keyword, limit) in [
+        ("RegisterRequest", "email", "maxLength", n(Email::MAX_LEN)),
+        (
+            "RegisterRequest",
+            "password",
+            "minLength",
+            n(Password::MIN_LEN),
+        ),
+        (
+            "RegisterRequest",
+            "password",
+            "maxLength",
+            n(Password::MAX_BYTES),
+        ),
+        (
+            "RegisterRequest",
+            "username",
+            "minLength",
+            n(Username::MIN_LEN),
+        ),
+        (
+            "RegisterRequest",
+            "username",
+            "maxLength",
+            n(Username::MAX_LEN),
+        ),
+        ("LoginRequest", "email", "maxLength", n(Email::MAX_LEN)),
+        ("LoginRequest", "username", "maxLength", n(Email::MAX_LEN)),
+        (
+            "LoginRequest",
+            "password",
+            "maxLength",
+            n(Password::MAX_BYTES),
+        ),
+        (
+            "LoginRequest",
+            "device_token",
+            "maxLength",
+            n(MAX_DEVICE_TOKEN_LEN),
+        ),
+        (
+            "UsernameRequest",
+            "username",
+            "minLength",
+            n(Username::MIN_LEN),
+        ),
+        (
+            "UsernameRequest",
+            "username",
+            "maxLength",
+            n(Username::MAX_LEN),
+        ),
+        ("ForgotRequest", "email", "maxLength", n(Email::MAX_LEN)),
+        ("ResetRequest", "token", "maxLength", n(MAX_RESET_TOKEN_LEN)),
+        (
+            "ResetRequest",
+            "password",
+            "minLength",
+            n(Password::MIN_LEN),
+        ),
+        (
+            "ResetRequest",
+            "password",
+            "maxLength",
+            n(Password::MAX_BYTES),
+        ),
+    ] {
+        assert_eq!(
+            number(schema, property, keyword),
+            limit,
+            "{schema}.{property} {keyword}"
+        );
+    }
+    assert_eq!(schemas["Tag"]["maxLength"].as_i64(), Some(n(book::MAX_TAG)));
+    for schema in ["BookRequest", "BookPatch"] {
+        for field in FIELDS {
+            let at = |keyword| number(schema, field.name, keyword);
+            match field.kind {
+                Kind::Text { max, .. } => assert_eq!(at("maxLength"), n(max), "{}", field.name),
+                Kind::Number { min, max, .. } => {
+                    assert_eq!((at("minimum"), at("maximum")), (min, max), "{}", field.name)
+                }
+                Kind::Isbn => assert_eq!(at("maxLength"), n(book::MAX_ISBN_TEXT)),
+                Kind::Tags => assert_eq!(at("maxItems"), n(book::MAX_TAGS)),
+            }
+        }
+    }
+    // Query parameters: the search texts of GET /books, the username prefix of GET /users
+    // and every list's page size.
+    let parameter = |path: &str, name: &str, keyword: &str| {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .and_then(|p| p["schema"][keyword].as_i64())
+            .unwrap_or_else(|| panic!("GET {path} ?{name} has no {keyword}"))
+    };
+    for name in ["q", "author", "tag"] {
+        assert_eq!(
+            parameter("/books", name, "maxLength"),
+            n(MAX_QUERY),
+            "{name}"
+        );
+    }
+    assert_eq!(parameter("/users", "q", "maxLength"), n(Username::MAX_LEN));
+    for path in ["/books", "/users", "/loans", "/holds"] {
+        assert_eq!(
+            parameter(path, "per_page", "maximum"),
+            i64::from(MAX_PER_PAGE),
+            "{path}"
+        );
+    }
+}

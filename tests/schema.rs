@@ -313,3 +313,76 @@ fn a_rebuild_that_would_break_references_is_refused_and_changes_nothing() {
     assert_eq!(version, 4, "the step was rolled back");
     assert_eq!(counts(&conn), before);
 }
+
+/// The book columns of the previous release, in the order it had them.
+const BOOK_COLUMNS: &str = "id, title, author, isbn, publisher, published_year, language, \
+                            description, tags, copies, cover_file, created_at, modified_at";
+
+fn book_rows(conn: &Connection, columns: &str) -> Vec<String> {
+    let mut stmt = conn
+        .prepare(&format!("SELECT {columns} FROM books ORDER BY id"))
+        .unwrap();
+    let width = stmt.column_count();
+    stmt.query_map([], |r| {
+        let cells: Vec<String> = (0..width)
+            .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+            .collect();
+        Ok(cells.join("|"))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[test]
+fn books_gain_a_subtitle_and_a_series_with_every_book_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_fixture(dir.path());
+    let before = book_rows(&Connection::open(&path).unwrap(), BOOK_COLUMNS);
+    assert!(!before.is_empty());
+    drop(Db::open(&path).expect("the old database migrates"));
+
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(
+        book_rows(&conn, BOOK_COLUMNS),
+        before,
+        "every book as it was"
+    );
+    let empty: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM books
+             WHERE subtitle IS NULL AND series IS NULL AND series_number IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(empty as usize, before.len(), "the new fields start empty");
+    // The remade index holds every book, and a series set now is found.
+    let indexed: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM books_fts WHERE books_fts MATCH 'harry OR the'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(indexed > 0);
+    // With rank 1, FTS5 checks the index against the books it was built from.
+    conn.execute(
+        "INSERT INTO books_fts (books_fts, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the index matches the books");
+    conn.execute(
+        "UPDATE books SET series = 'Hogwarts Chronicles' WHERE id = (SELECT MIN(id) FROM books)",
+        [],
+    )
+    .unwrap();
+    let found: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM books_fts WHERE books_fts MATCH 'chronicles'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(found, 1);
+}

@@ -287,6 +287,9 @@ fn book_data(demo: &DemoBook) -> Result<BookData, String> {
     Ok(BookData {
         title: rules::title(demo.title).map_err(field("title"))?,
         author: rules::author(demo.author).map_err(field("author"))?,
+        subtitle: None,
+        series: None,
+        series_number: None,
         isbn: rules::isbn(demo.isbn).map_err(field("isbn"))?,
         publisher: rules::publisher(demo.publisher).map_err(field("publisher"))?,
         published_year: Some(rules::published_year(demo.year).map_err(field("published_year"))?),
