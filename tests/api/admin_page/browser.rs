@@ -16,9 +16,9 @@ use tempfile::TempDir;
 
 // ---- the browser ------------------------------------------------------------------------
 
-pub(super) const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMIUM: &str = "/usr/bin/chromium";
 
-pub(super) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 pub(super) fn chromium() -> PathBuf {
     std::env::var_os("LIBRARY_TEST_CHROMIUM").map_or_else(|| CHROMIUM.into(), PathBuf::from)
@@ -47,7 +47,7 @@ pub(super) fn browser_ready() -> bool {
     false
 }
 
-pub(super) fn find_or_install_browser() -> Result<(), String> {
+fn find_or_install_browser() -> Result<(), String> {
     let missing = || -> Vec<PathBuf> {
         [chromium(), chromedriver()]
             .into_iter()
@@ -84,7 +84,7 @@ pub(super) fn find_or_install_browser() -> Result<(), String> {
     ))
 }
 
-pub(super) fn running_as_root() -> bool {
+fn running_as_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()
@@ -94,10 +94,10 @@ pub(super) fn running_as_root() -> bool {
 /// chromedriver as a child process in a process group of its own, which the Chromium it
 /// starts joins. Dropping it kills the whole group: killing chromedriver alone would leave
 /// Chromium running whenever a test fails before it closes its session.
-pub(super) struct Driver {
-    pub(super) child: Child,
+struct Driver {
+    child: Child,
     pub(super) port: u16,
-    pub(super) _profile: TempDir,
+    _profile: TempDir,
 }
 
 impl Drop for Driver {
@@ -116,7 +116,7 @@ pub(super) struct Browser {
     pub(super) client: Client,
     pub(super) base: String,
     // Dropped after `client` is closed: kills chromedriver (and so Chromium).
-    pub(super) _driver: Driver,
+    _driver: Driver,
 }
 
 pub(super) async fn open_browser(server: &Server) -> Browser {
@@ -174,7 +174,7 @@ pub(super) async fn open_browser(server: &Server) -> Browser {
     }
 }
 
-pub(super) const WAIT: Duration = Duration::from_secs(10);
+const WAIT: Duration = Duration::from_secs(10);
 
 impl Browser {
     pub(super) async fn open(&self, path: &str) {

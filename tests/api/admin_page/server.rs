@@ -19,7 +19,7 @@ use tempfile::TempDir;
 pub(super) struct Server {
     pub(super) base: String,
     pub(super) dir: TempDir,
-    pub(super) shutdown: Shutdown,
+    shutdown: Shutdown,
 }
 
 impl Server {
