@@ -27,6 +27,10 @@ impl Server {
     /// Starts `library-server serve` in `dir` on a free port with a fast bcrypt, plus
     /// `args`, and waits until `/health` answers.
     pub fn start(dir: &Path, args: &[&str]) -> Server {
+        Server::spawn(dir, args, &[("LIBRARY_LOG", "warn")], Stdio::null())
+    }
+
+    fn spawn(dir: &Path, args: &[&str], envs: &[(&str, &str)], stderr: Stdio) -> Server {
         let port = free_port();
         let child = Command::new(BIN)
             .current_dir(dir)
@@ -34,9 +38,9 @@ impl Server {
             .args(["--port", &port.to_string()])
             .args(args)
             .env("LIBRARY_BCRYPT_COST", "4")
-            .env("LIBRARY_LOG", "warn")
+            .envs(envs.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let server = Server { child, port };
@@ -77,6 +81,22 @@ impl Server {
     }
 }
 
+/// The server in `dir` with its standard error kept in `dir/server.log` (see `server_log`)
+/// at log level info, and `envs` set.
+pub fn start_logged(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
+    let log = std::fs::File::create(dir.join("server.log")).unwrap();
+    let envs: Vec<(&str, &str)> = [("LIBRARY_LOG", "info")]
+        .into_iter()
+        .chain(envs.iter().copied())
+        .collect();
+    Server::spawn(dir, args, &envs, log.into())
+}
+
+/// What a server from `start_logged` has written to its standard error so far.
+pub fn server_log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -95,6 +115,26 @@ pub fn http(port: u16, request: &str) -> Option<String> {
     let mut answer = String::new();
     stream.read_to_string(&mut answer).ok()?;
     (!answer.is_empty()).then_some(answer)
+}
+
+/// Sends a raw request and returns what came back, even when the server closes the
+/// connection on a body it did not read (a reset after its answer).
+pub fn http_tolerant(port: u16, head: &str, body: &[u8]) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    let _ = stream.write_all(body);
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&chunk[..n]),
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 pub fn get(port: u16, path: &str) -> Option<String> {

@@ -1,13 +1,11 @@
 //! Crash safety: SIGKILL the server in the middle of a write load, start it again, and check
 //! that the database is intact and holds every write that had been answered 2xx.
 
-mod common;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::process::{get, post_form, status_of, Server};
+use crate::common::process::{get, post_form, status_of, Server};
 
 #[test]
 fn every_acknowledged_write_survives_a_sigkill() {

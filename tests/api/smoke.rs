@@ -1,5 +1,4 @@
-mod common;
-use common::TestApp;
+use crate::common::TestApp;
 
 #[test]
 fn health_answers() {

@@ -1,7 +1,5 @@
 //! Running the server for real: backups while it writes, and graceful shutdown.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
@@ -9,7 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::process::{post_form, status_of, Server, BIN};
+use crate::common;
+use crate::common::process::{post_form, status_of, Server, BIN};
 
 fn count(conn: &rusqlite::Connection) -> usize {
     conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))

@@ -1,14 +1,12 @@
 //! Password-reset mail over real SMTP: the test runs a small SMTP server on loopback and
 //! the server under test talks to it through lettre, exactly as it would to a mail relay.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{quoted_printable_decode, TestApp, PASSWORD};
+use crate::common::{quoted_printable_decode, TestApp, PASSWORD};
 use library_server::config::SmtpTls;
 use serde_json::json;
 

@@ -1,10 +1,16 @@
-//! Helpers the loan and hold tests share.
+//! Lending: loans and holds, and the helpers their tests share.
 
-#![allow(dead_code)]
-
-use serde_json::{json, Value};
+mod hold_rules;
+mod holds;
+mod loans;
+mod returns;
 
 use crate::common::{Reply, TestApp};
+use library_server::config::Config;
+use library_server::models::now;
+use library_server::services::lending as lending_rules;
+use library_server::services::lending::Policy;
+use serde_json::{json, Value};
 
 pub const DAY: i64 = 24 * 60 * 60;
 
@@ -65,4 +71,35 @@ pub fn ids(reply: &Reply) -> Vec<i64> {
         .iter()
         .map(|item| item["id"].as_i64().expect("id"))
         .collect()
+}
+
+fn hold(app: &TestApp, token: &str, book: i64) -> Reply {
+    app.post(&format!("/books/{book}/holds"), Some(token), json!({}))
+}
+
+fn held(app: &TestApp, token: &str, book: i64) -> Value {
+    hold(app, token, book).expect(201).result().clone()
+}
+
+/// The hold as its owner sees it in GET /holds (which settles first).
+fn current(app: &TestApp, token: &str, id: &Value) -> Value {
+    let reply = app.get("/holds", Some(token)).expect(200);
+    reply
+        .result()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|h| &h["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("hold {id} not listed: {}", reply.body))
+}
+
+/// What the background sweep does once a minute, done now.
+fn sweep(app: &TestApp) -> usize {
+    let mut conn = app.sql();
+    let tx = conn.transaction().unwrap();
+    let policy = Policy::from_config(&Config::default());
+    let settled = lending_rules::settle_due(&tx, policy, now()).unwrap();
+    tx.commit().unwrap();
+    settled
 }

@@ -1,11 +1,9 @@
 //! The schema over time: ids are never handed out twice, and each schema step keeps every
 //! row of a database made by the previous release (`tests/fixtures/`).
 
-mod common;
-
 use std::path::Path;
 
-use common::TestApp;
+use crate::common::TestApp;
 use library_server::db::Db;
 use rusqlite::Connection;
 use serde_json::json;

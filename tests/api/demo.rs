@@ -1,12 +1,10 @@
 //! `library-server demo PATH`, and the committed `library.db.example` it produced: both must
 //! be databases the current server serves as documented.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::process::{http, status_of, Server, BIN};
+use crate::common::process::{http, status_of, Server, BIN};
 use serde_json::{json, Value};
 
 fn run(dir: &Path, args: &[&str]) -> Output {

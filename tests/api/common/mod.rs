@@ -1,16 +1,19 @@
 //! TestApp: the real server (the same `build` main uses) on a fresh temporary database and
 //! data folder, driven through Rocket's local client. One per test; nothing is shared.
-
-#![allow(dead_code)]
+//! `TestApp::new`/`with`/`with_figment` are the one way a test gets a server in-process;
+//! `process::Server` is the one way it runs the real binary.
 
 pub mod process;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use library_server::config::{Config, Settings};
 use library_server::db::Db;
+use rocket::figment::providers::Serialized;
+use rocket::figment::Figment;
 use rocket::http::{ContentType, Header, Method};
 use rocket::local::blocking::Client;
+use rocket::{Build, Rocket};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
@@ -152,23 +155,27 @@ impl TestApp {
     /// always this test's own).
     pub fn with(tweak: impl FnOnce(Config) -> Config) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let figment = Config::figment()
-            .merge(("database", dir.path().join("library.db")))
-            .merge(("data_dir", dir.path().join("data")))
-            .merge(("bcrypt_cost", 4))
-            .merge(("log_level", "off"));
-        let mut settings = Settings::load(figment).expect("config");
+        let mut settings = Settings::load(figment_in(dir.path())).expect("config");
         settings.config = tweak(settings.config);
-        let figment = settings.figment.clone();
         let settings = Settings {
-            figment: figment.merge(rocket::figment::providers::Serialized::defaults(
-                &settings.config,
-            )),
+            figment: settings
+                .figment
+                .clone()
+                .merge(Serialized::defaults(&settings.config)),
             config: settings.config,
         };
-        let db = Db::open(&settings.config.database).expect("database");
-        let rocket = library_server::build(settings, db).expect("build");
-        let client = Client::tracked(rocket).expect("client");
+        TestApp::serve(dir, settings)
+    }
+
+    /// A server whose figment `tweak` may change, Rocket's own keys included.
+    pub fn with_figment(tweak: impl FnOnce(Figment) -> Figment) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings::load(tweak(figment_in(dir.path()))).expect("config");
+        TestApp::serve(dir, settings)
+    }
+
+    fn serve(dir: TempDir, settings: Settings) -> TestApp {
+        let client = Client::tracked(server(settings)).expect("client");
         TestApp { client, dir }
     }
 
@@ -293,6 +300,27 @@ impl TestApp {
         .expect(200);
         (id, self.login(name))
     }
+}
+
+/// What every test server is configured from: its database and data folder in `dir`, a
+/// fast bcrypt, no log.
+pub fn figment_in(dir: &Path) -> Figment {
+    Config::figment()
+        .merge(("database", dir.join("library.db")))
+        .merge(("data_dir", dir.join("data")))
+        .merge(("bcrypt_cost", 4))
+        .merge(("log_level", "off"))
+}
+
+/// Settings from `figment_in(dir)` alone: for a second server on a test's own database.
+pub fn settings_in(dir: &Path) -> Settings {
+    Settings::load(figment_in(dir)).expect("config")
+}
+
+/// The server main builds, on `settings`' database, opened and migrated.
+pub fn server(settings: Settings) -> Rocket<Build> {
+    let db = Db::open(&settings.config.database).expect("database");
+    library_server::build(settings, db).expect("build")
 }
 
 /// A small valid PNG of the given size.

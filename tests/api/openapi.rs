@@ -1,10 +1,8 @@
 //! The OpenAPI document is generated from the code; this keeps it complete.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::TestApp;
+use crate::common::TestApp;
 use serde_json::Value;
 
 /// `/users/<id>/image?<x>` → `/users/{id}/image`; `<path..>` → `{path}`.
@@ -134,7 +132,7 @@ fn required_files(doc: &Value, operation: &Value) -> Vec<String> {
 /// that was not. Routes that take no fields refuse any field too.
 #[test]
 fn every_mutating_route_refuses_an_unknown_field_by_name() {
-    use common::{Part, Payload};
+    use crate::common::{Part, Payload};
     use rocket::http::Method;
     use serde_json::json;
 
