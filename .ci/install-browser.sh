@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs headless Chromium and its WebDriver for tests/admin_page.rs, from Debian's own
+# Installs headless Chromium and its WebDriver for tests/api/admin_page/, from Debian's own
 # packages (no driver download). Does nothing when both are already there, so CI can run it
 # on every build.
 set -eu

@@ -56,6 +56,10 @@ const MIGRATIONS: &[Migration] = &[
         "005_ids_never_reused",
         include_str!("../migrations/005_ids_never_reused.sql"),
     ),
+    step(
+        "006_book_series",
+        include_str!("../migrations/006_book_series.sql"),
+    ),
 ];
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;

@@ -1,32 +1,109 @@
 //! The rules a book's fields obey, shared by the HTTP API and the CSV importer so that an
-//! imported book could equally have been typed in.
+//! imported book could equally have been typed in, and `FIELDS`: the one description of
+//! those fields that the database columns, the CSV columns, the JSON object and its
+//! OpenAPI schema are all built from.
 
 use super::Isbn13;
 
 pub const MAX_TITLE: usize = 500;
+pub const MAX_SUBTITLE: usize = 500;
 pub const MAX_AUTHOR: usize = 500;
+pub const MAX_SERIES: usize = 500;
 pub const MAX_PUBLISHER: usize = 200;
 pub const MAX_LANGUAGE: usize = 50;
 pub const MAX_DESCRIPTION: usize = 10_000;
+/// What a client may send for an ISBN, hyphens and spaces included.
+pub const MAX_ISBN_TEXT: usize = 40;
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG: usize = 50;
 pub const MAX_COPIES: i64 = 100_000;
 pub const MIN_YEAR: i64 = -3000;
 /// A fixed bound rather than "this year + n", so the published contract does not drift.
 pub const MAX_YEAR: i64 = 2100;
+/// A book's place in its series: a whole number, so lists sort by it ("3a" is not one).
+pub const MAX_SERIES_NUMBER: i64 = 10_000;
 
-/// Everything a client may set on a book, already checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BookData {
-    pub title: String,
-    pub author: String,
-    pub isbn: Option<Isbn13>,
-    pub publisher: Option<String>,
-    pub published_year: Option<i64>,
-    pub language: Option<String>,
-    pub description: Option<String>,
-    pub tags: Vec<String>,
-    pub copies: i64,
+mod field;
+
+pub use field::{Field, FieldType, FieldValue, Kind, Raw};
+
+/// Declares `BookData` and `FIELDS` from one list, so that neither can have a field the
+/// other lacks.
+macro_rules! book_fields {
+    ($($(#[doc = $doc:literal])* $name:ident: $ty:ty = $kind:expr;)*) => {
+        /// Everything a client may set on a book, already checked.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct BookData {
+            $($(#[doc = $doc])* pub $name: $ty,)*
+        }
+
+        /// Every field of `BookData`, in the order the book object and the CSV file show
+        /// them.
+        pub const FIELDS: &[Field] = &[$(Field {
+            name: stringify!($name),
+            kind: $kind,
+            doc: concat!($($doc, "\n",)* ""),
+            get: |data| FieldType::to_value(&data.$name),
+            set: |data, value| match FieldType::from_value(value) {
+                Some(value) => {
+                    data.$name = value;
+                    true
+                }
+                None => false,
+            },
+        },)*];
+
+        /// The names of `FIELDS`, for serde's "expected one of" messages.
+        pub const FIELD_NAMES: &[&str] = &[$(stringify!($name),)*];
+
+        impl BookData {
+            /// A book built field by field from what `value` gives for each; Err is the
+            /// first problem, or a value of the wrong kind (a bug in the caller).
+            pub fn build(
+                mut value: impl FnMut(&'static Field) -> Result<FieldValue, String>,
+            ) -> Result<BookData, String> {
+                Ok(BookData {
+                    $($name: {
+                        let field = field(stringify!($name)).ok_or("no such field")?;
+                        FieldType::from_value(value(field)?)
+                            .ok_or_else(|| format!("{} was given a value of another kind", field.name))?
+                    },)*
+                })
+            }
+        }
+    };
+}
+
+book_fields! {
+    title: String = Kind::Text { max: MAX_TITLE, required: true };
+    author: String = Kind::Text { max: MAX_AUTHOR, required: true };
+    subtitle: Option<String> = Kind::Text { max: MAX_SUBTITLE, required: false };
+    /// The series the book belongs to, as its name.
+    series: Option<String> = Kind::Text { max: MAX_SERIES, required: false };
+    /// The book's place in its series: a whole number from 1.
+    series_number: Option<i64> = Kind::Number {
+        min: 1, max: MAX_SERIES_NUMBER, what: "a whole number", default: None
+    };
+    /// ISBN-10 or ISBN-13; hyphens and spaces are ignored, the check digit is verified,
+    /// and it is stored as ISBN-13. Blank means none.
+    isbn: Option<Isbn13> = Kind::Isbn;
+    publisher: Option<String> = Kind::Text { max: MAX_PUBLISHER, required: false };
+    /// Negative years are BCE.
+    published_year: Option<i64> = Kind::Number {
+        min: MIN_YEAR, max: MAX_YEAR, what: "a year", default: None
+    };
+    language: Option<String> = Kind::Text { max: MAX_LANGUAGE, required: false };
+    description: Option<String> = Kind::Text { max: MAX_DESCRIPTION, required: false };
+    /// A list of tags (a form may send one comma-separated text instead).
+    tags: Vec<String> = Kind::Tags;
+    copies: i64 = Kind::Number {
+        min: 0, max: MAX_COPIES, what: "a whole number", default: Some(1)
+    };
+}
+
+/// The field called `name`. Only for names written in the code; None is a bug there.
+pub fn field(name: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.name == name)
 }
 
 /// Measured as sent, before the padding is trimmed, so the limit is the one the API
@@ -45,7 +122,7 @@ fn bounded(raw: &str, max: usize) -> Result<String, String> {
     Ok(value.to_string())
 }
 
-fn required(raw: &str, max: usize) -> Result<String, String> {
+fn required_text(raw: &str, max: usize) -> Result<String, String> {
     let value = bounded(raw, max)?;
     if value.is_empty() {
         return Err("is required".into());
@@ -54,11 +131,11 @@ fn required(raw: &str, max: usize) -> Result<String, String> {
 }
 
 pub fn title(raw: &str) -> Result<String, String> {
-    required(raw, MAX_TITLE)
+    required_text(raw, MAX_TITLE)
 }
 
 pub fn author(raw: &str) -> Result<String, String> {
-    required(raw, MAX_AUTHOR)
+    required_text(raw, MAX_AUTHOR)
 }
 
 /// Optional text: blank means "none".
@@ -156,6 +233,32 @@ mod tests {
         assert!(tags([&"t".repeat(MAX_TAG + 1) as &str]).is_err());
         let many: Vec<String> = (0..=MAX_TAGS).map(|i| format!("t{i}")).collect();
         assert!(tags(many.iter().map(String::as_str)).is_err());
+    }
+
+    #[test]
+    fn each_field_checks_by_its_kind() {
+        let series_number = field("series_number").unwrap();
+        assert_eq!(
+            series_number.check(Raw::Text(" 3 ")),
+            Ok(FieldValue::Number(Some(3)))
+        );
+        assert_eq!(
+            series_number.check(Raw::Text("")),
+            Ok(FieldValue::Number(None))
+        );
+        assert!(series_number.check(Raw::Number(0)).is_err());
+        assert!(series_number
+            .check(Raw::Number(MAX_SERIES_NUMBER + 1))
+            .is_err());
+        assert!(series_number.check(Raw::Text("3a")).is_err());
+        let copies = field("copies").unwrap();
+        assert_eq!(copies.absent(), Ok(FieldValue::Number(Some(1))));
+        assert_eq!(field("title").unwrap().absent(), Err("is required".into()));
+        let subtitle = field("subtitle").unwrap();
+        assert_eq!(subtitle.check(Raw::Text("  ")), Ok(FieldValue::Text(None)));
+        assert!(subtitle
+            .check(Raw::Text(&"x".repeat(MAX_SUBTITLE + 1)))
+            .is_err());
     }
 
     #[test]

@@ -56,13 +56,20 @@ impl Email {
 pub struct Username(String);
 
 impl Username {
+    pub const MIN_LEN: usize = 3;
+    pub const MAX_LEN: usize = 32;
+
     pub fn parse(raw: &str) -> Result<Username, String> {
         let value = raw;
         if value.is_empty() {
             return Err("is required".into());
         }
-        if !(3..=32).contains(&value.len()) {
-            return Err("must be 3 to 32 characters".into());
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&value.len()) {
+            return Err(format!(
+                "must be {} to {} characters",
+                Self::MIN_LEN,
+                Self::MAX_LEN
+            ));
         }
         if !value
             .chars()
@@ -84,15 +91,20 @@ impl Username {
 pub struct Password(String);
 
 impl Password {
+    /// In characters.
+    pub const MIN_LEN: usize = 8;
+    /// In bytes of UTF-8: bcrypt's limit.
+    pub const MAX_BYTES: usize = 72;
+
     pub fn parse(raw: &str) -> Result<Password, String> {
         if raw.is_empty() {
             return Err("is required".into());
         }
-        if raw.chars().count() < 8 {
-            return Err("must be at least 8 characters".into());
+        if raw.chars().count() < Self::MIN_LEN {
+            return Err(format!("must be at least {} characters", Self::MIN_LEN));
         }
-        if raw.len() > 72 {
-            return Err("must be at most 72 bytes".into());
+        if raw.len() > Self::MAX_BYTES {
+            return Err(format!("must be at most {} bytes", Self::MAX_BYTES));
         }
         Ok(Password(raw.to_string()))
     }

@@ -5,24 +5,21 @@ use std::sync::LazyLock;
 use rusqlite::types::{Type, Value};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
-use super::{now, search_pages, Page};
+use super::now;
 use crate::db::unique_violation;
-use crate::domain::book::BookData;
+use crate::domain::book::{BookData, Field, FieldValue, Kind, FIELDS};
 use crate::domain::Isbn13;
 use crate::error::{ApiResult, AppError};
 
+mod search;
+
+pub use search::{list, match_expression, Search, SearchText, SortKey};
+
+/// A stored book: its fields (`BookData`, described by `FIELDS`) and what the server keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Book {
     pub id: i64,
-    pub title: String,
-    pub author: String,
-    pub isbn: Option<String>,
-    pub publisher: Option<String>,
-    pub published_year: Option<i64>,
-    pub language: Option<String>,
-    pub description: Option<String>,
-    pub tags: Vec<String>,
-    pub copies: i64,
+    pub data: BookData,
     pub available: i64,
     pub cover_file: Option<String>,
     pub created_at: i64,
@@ -48,111 +45,114 @@ static IS_AVAILABLE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-static COLUMNS: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "b.id, b.title, b.author, b.isbn, b.publisher, b.published_year, b.language,
-         b.description, b.tags, b.copies, {AVAILABLE}, b.cover_file, b.created_at, b.modified_at"
-    )
-});
+/// Every column of books, read by name, and `available`.
+static COLUMNS: LazyLock<String> = LazyLock::new(|| format!("b.*, {AVAILABLE} AS available"));
+
+/// A field's value as SQLite stores it: tags as a JSON array, the ISBN as its 13 digits.
+fn to_sql(value: FieldValue) -> ApiResult<Value> {
+    Ok(match value {
+        FieldValue::Text(text) => text.map_or(Value::Null, Value::Text),
+        FieldValue::Number(number) => number.map_or(Value::Null, Value::Integer),
+        FieldValue::Isbn(isbn) => isbn.map_or(Value::Null, |i| Value::Text(i.to_string())),
+        FieldValue::Tags(tags) => Value::Text(
+            serde_json::to_string(&tags).map_err(|e| AppError::Internal(format!("tags: {e}")))?,
+        ),
+    })
+}
+
+fn from_sql(row: &Row, field: &Field) -> rusqlite::Result<FieldValue> {
+    let at = row.as_ref().column_index(field.name)?;
+    let bad = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(at, Type::Text, e)
+    };
+    Ok(match field.kind {
+        Kind::Text { .. } => FieldValue::Text(row.get(at)?),
+        Kind::Number { .. } => FieldValue::Number(row.get(at)?),
+        Kind::Isbn => match row.get::<_, Option<String>>(at)? {
+            Some(isbn) => FieldValue::Isbn(Some(Isbn13::parse(&isbn).map_err(|e| bad(e.into()))?)),
+            None => FieldValue::Isbn(None),
+        },
+        Kind::Tags => {
+            let tags: String = row.get(at)?;
+            FieldValue::Tags(serde_json::from_str(&tags).map_err(|e| bad(e.into()))?)
+        }
+    })
+}
 
 impl Book {
     fn from_row(row: &Row) -> rusqlite::Result<Book> {
-        let tags: String = row.get(8)?;
-        let tags = serde_json::from_str(&tags)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(8, Type::Text, Box::new(e)))?;
+        let data = BookData::build(|field| from_sql(row, field).map_err(|e| e.to_string()))
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, Type::Null, e.into()))?;
         Ok(Book {
-            id: row.get(0)?,
-            title: row.get(1)?,
-            author: row.get(2)?,
-            isbn: row.get(3)?,
-            publisher: row.get(4)?,
-            published_year: row.get(5)?,
-            language: row.get(6)?,
-            description: row.get(7)?,
-            tags,
-            copies: row.get(9)?,
-            available: row.get(10)?,
-            cover_file: row.get(11)?,
-            created_at: row.get(12)?,
-            modified_at: row.get(13)?,
+            id: row.get("id")?,
+            data,
+            available: row.get("available")?,
+            cover_file: row.get("cover_file")?,
+            created_at: row.get("created_at")?,
+            modified_at: row.get("modified_at")?,
         })
     }
 
     /// The book's fields as input, to be changed and written back.
     pub fn data(&self) -> ApiResult<BookData> {
-        let isbn = match &self.isbn {
-            Some(isbn) => Some(
-                Isbn13::parse(isbn)
-                    .map_err(|e| AppError::Internal(format!("stored isbn {isbn} {e}")))?,
-            ),
-            None => None,
-        };
-        Ok(BookData {
-            title: self.title.clone(),
-            author: self.author.clone(),
-            isbn,
-            publisher: self.publisher.clone(),
-            published_year: self.published_year,
-            language: self.language.clone(),
-            description: self.description.clone(),
-            tags: self.tags.clone(),
-            copies: self.copies,
-        })
+        Ok(self.data.clone())
     }
 }
 
-fn tags_json(tags: &[String]) -> ApiResult<String> {
-    serde_json::to_string(tags).map_err(|e| AppError::Internal(format!("tags: {e}")))
+/// The field values of `data`, in `FIELDS` order, as SQLite stores them.
+fn field_values(data: &BookData) -> ApiResult<Vec<Value>> {
+    FIELDS
+        .iter()
+        .map(|field| to_sql((field.get)(data)))
+        .collect()
 }
+
+/// `INSERT INTO books (<every field>, created_at, modified_at) VALUES (?1, …)`.
+static INSERT: LazyLock<String> = LazyLock::new(|| {
+    let names: Vec<&str> = FIELDS.iter().map(|f| f.name).collect();
+    let marks: Vec<String> = (1..=FIELDS.len()).map(|i| format!("?{i}")).collect();
+    let at = FIELDS.len() + 1;
+    format!(
+        "INSERT INTO books ({}, created_at, modified_at) VALUES ({}, ?{at}, ?{at})",
+        names.join(", "),
+        marks.join(", ")
+    )
+});
+
+/// `UPDATE books SET <field> = ?2, …, modified_at = ? WHERE id = ?1`.
+static UPDATE: LazyLock<String> = LazyLock::new(|| {
+    let sets: Vec<String> = FIELDS
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("{} = ?{}", f.name, i + 2))
+        .collect();
+    format!(
+        "UPDATE books SET {}, modified_at = ?{} WHERE id = ?1",
+        sets.join(", "),
+        FIELDS.len() + 2
+    )
+});
 
 const DUPLICATE_ISBN: &str = "is already in the catalogue";
 
 /// Inserts a book and returns its id.
 pub fn insert(conn: &Connection, data: &BookData) -> ApiResult<i64> {
-    let at = now();
-    conn.prepare_cached(
-        "INSERT INTO books (title, author, isbn, publisher, published_year, language,
-                            description, tags, copies, created_at, modified_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
-    )?
-    .execute(params![
-        data.title,
-        data.author,
-        data.isbn.as_ref().map(Isbn13::as_str),
-        data.publisher,
-        data.published_year,
-        data.language,
-        data.description,
-        tags_json(&data.tags)?,
-        data.copies,
-        at,
-    ])
-    .map_err(|e| unique_violation(e, "isbn", DUPLICATE_ISBN))?;
+    let mut values = field_values(data)?;
+    values.push(Value::Integer(now()));
+    conn.prepare_cached(&INSERT)?
+        .execute(params_from_iter(values))
+        .map_err(|e| unique_violation(e, "isbn", DUPLICATE_ISBN))?;
     Ok(conn.last_insert_rowid())
 }
 
 /// Replaces every client-settable field of book `id`.
 pub fn update(conn: &Connection, id: i64, data: &BookData) -> ApiResult<()> {
-    conn.prepare_cached(
-        "UPDATE books SET title = ?2, author = ?3, isbn = ?4, publisher = ?5,
-                published_year = ?6, language = ?7, description = ?8, tags = ?9, copies = ?10,
-                modified_at = ?11
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        id,
-        data.title,
-        data.author,
-        data.isbn.as_ref().map(Isbn13::as_str),
-        data.publisher,
-        data.published_year,
-        data.language,
-        data.description,
-        tags_json(&data.tags)?,
-        data.copies,
-        now(),
-    ])
-    .map_err(|e| unique_violation(e, "isbn", DUPLICATE_ISBN))?;
+    let mut values = vec![Value::Integer(id)];
+    values.extend(field_values(data)?);
+    values.push(Value::Integer(now()));
+    conn.prepare_cached(&UPDATE)?
+        .execute(params_from_iter(values))
+        .map_err(|e| unique_violation(e, "isbn", DUPLICATE_ISBN))?;
     Ok(())
 }
 
@@ -218,315 +218,4 @@ pub fn for_each(conn: &Connection, mut each: impl FnMut(&Book) -> ApiResult<()>)
         each(&Book::from_row(row)?)?;
     }
     Ok(())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    Title,
-    Author,
-    PublishedYear,
-    CreatedAt,
-}
-
-impl SortKey {
-    pub fn parse(raw: &str) -> Option<SortKey> {
-        match raw {
-            "title" => Some(SortKey::Title),
-            "author" => Some(SortKey::Author),
-            "published_year" => Some(SortKey::PublishedYear),
-            "created_at" => Some(SortKey::CreatedAt),
-            _ => None,
-        }
-    }
-
-    /// Each expression matches an index, so a sorted page reads only its own rows.
-    fn column(self) -> &'static str {
-        match self {
-            SortKey::Title => "b.title COLLATE NOCASE",
-            SortKey::Author => "b.author COLLATE NOCASE",
-            SortKey::PublishedYear => "b.published_year",
-            SortKey::CreatedAt => "b.created_at",
-        }
-    }
-}
-
-/// What the search text asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SearchText {
-    /// An FTS5 MATCH expression built by `match_expression`.
-    Words(String),
-    Isbn(Isbn13),
-    /// Text with no searchable word in it: matches nothing.
-    Nothing,
-}
-
-impl SearchText {
-    pub fn from_query(q: &str) -> SearchText {
-        if let Ok(isbn) = Isbn13::parse(q) {
-            return SearchText::Isbn(isbn);
-        }
-        match match_expression(q) {
-            Some(expression) => SearchText::Words(expression),
-            None => SearchText::Nothing,
-        }
-    }
-}
-
-/// Turns what a person typed into an FTS5 expression that can only mean "all these word
-/// prefixes": each run of letters and digits becomes a quoted string (so FTS5 operators,
-/// column filters and stray quotes in the text are just text) followed by the prefix
-/// marker. None when the text holds no word at all.
-pub fn match_expression(q: &str) -> Option<String> {
-    const MAX_WORDS: usize = 16;
-    let words: Vec<String> = q
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(MAX_WORDS)
-        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Search {
-    pub text: Option<SearchText>,
-    pub author: Option<String>,
-    pub tag: Option<String>,
-    pub available_only: bool,
-    pub sort: Option<SortKey>,
-    pub descending: bool,
-}
-
-/// One page of the books `search` selects, and how many it selects in all. Without a sort
-/// key, found books come by relevance (bm25, a title match weighing most) and a plain
-/// listing by title.
-pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<(Vec<Book>, i64)> {
-    let mut from = "books b";
-    let mut id = "b.id";
-    let mut conditions: Vec<String> = Vec::new();
-    let mut values: Vec<Value> = Vec::new();
-    match &search.text {
-        None => {}
-        Some(SearchText::Nothing) => return Ok((Vec::new(), 0)),
-        Some(SearchText::Isbn(isbn)) => {
-            conditions.push("b.isbn = ?".into());
-            values.push(Value::Text(isbn.as_str().to_string()));
-        }
-        Some(SearchText::Words(expression)) => {
-            // The full-text index alone can count and rank its matches; books joins in
-            // only when a filter or a sort reads its columns (every match then costs a
-            // lookup in books: ~7,600 of them for a common word in 100,000 books).
-            let needs_books = search.author.is_some()
-                || search.tag.is_some()
-                || search.available_only
-                || search.sort.is_some();
-            if needs_books {
-                from = "books_fts JOIN books b ON b.id = books_fts.rowid";
-            } else {
-                from = "books_fts";
-                id = "books_fts.rowid";
-            }
-            conditions.push("books_fts MATCH ?".into());
-            values.push(Value::Text(expression.clone()));
-        }
-    }
-    if let Some(author) = &search.author {
-        conditions.push("b.author = ? COLLATE NOCASE".into());
-        values.push(Value::Text(author.clone()));
-    }
-    if let Some(tag) = &search.tag {
-        conditions.push("b.id IN (SELECT book_id FROM book_tags WHERE tag = ?)".into());
-        values.push(Value::Text(tag.clone()));
-    }
-    if search.available_only {
-        conditions.push(IS_AVAILABLE.clone());
-    }
-    let filter = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
-    let direction = if search.descending { "DESC" } else { "ASC" };
-    let ranked = matches!(search.text, Some(SearchText::Words(_)));
-    let order = match search.sort {
-        Some(key) => format!("{} {direction}, {id} {direction}", key.column()),
-        None if ranked => {
-            format!("bm25(books_fts, 10.0, 5.0, 1.0, 3.0, 1.0) {direction}, {id} {direction}")
-        }
-        None => format!("b.title COLLATE NOCASE {direction}, {id} {direction}"),
-    };
-    let count_sql = format!("SELECT COUNT(*) FROM {from} {filter}");
-    // Ids first, then each book by id: sorting whole rows would work out every match's
-    // columns, `available`'s two subqueries included, to keep only one page.
-    let ids_sql = format!("SELECT {id} FROM {from} {filter} ORDER BY {order} LIMIT ? OFFSET ?");
-    let (total, ids) =
-        if !search.available_only && page.offset() + page.limit() <= search_pages::KEPT_IDS {
-            // Only `available` depends on more than the catalogue; without it, the count and
-            // the order can be remembered until the catalogue changes.
-            let key = format!("{ids_sql}\u{1f}{values:?}");
-            let version = search_pages::catalogue_version(conn)?;
-            let (total, leading) = match search_pages::get(conn, &key, version)? {
-                Some(kept) => kept,
-                None => {
-                    let total = count_matches(conn, &count_sql, &values)?;
-                    let leading = if total == 0 {
-                        Vec::new()
-                    } else {
-                        page_ids(conn, &ids_sql, values, search_pages::KEPT_IDS, 0)?
-                    };
-                    search_pages::put(conn, &key, version, total, &leading)?;
-                    (total, leading)
-                }
-            };
-            let on_page = leading
-                .iter()
-                .skip(page.offset() as usize)
-                .take(page.limit() as usize)
-                .copied()
-                .collect();
-            (total, on_page)
-        } else {
-            let total = count_matches(conn, &count_sql, &values)?;
-            if total == 0 {
-                return Ok((Vec::new(), 0));
-            }
-            let ids = page_ids(conn, &ids_sql, values, page.limit(), page.offset())?;
-            (total, ids)
-        };
-    Ok((find_many(conn, &ids)?, total))
-}
-
-/// The books with these ids, in this order, in one statement. A book deleted since its
-/// id was read is left out.
-fn find_many(conn: &Connection, ids: &[i64]) -> ApiResult<Vec<Book>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT {} FROM books b WHERE b.id IN (SELECT value FROM json_each(?1))",
-        *COLUMNS
-    );
-    let list = id_list(ids);
-    let mut found = conn
-        .prepare_cached(&sql)?
-        .query_map([list], Book::from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    found.sort_by_key(|book| ids.iter().position(|id| *id == book.id));
-    Ok(found)
-}
-
-fn id_list(ids: &[i64]) -> String {
-    let items: Vec<String> = ids.iter().map(i64::to_string).collect();
-    format!("[{}]", items.join(","))
-}
-
-fn count_matches(conn: &Connection, sql: &str, values: &[Value]) -> ApiResult<i64> {
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_row(params_from_iter(values.iter()), |r| r.get(0))?)
-}
-
-fn page_ids(
-    conn: &Connection,
-    sql: &str,
-    mut values: Vec<Value>,
-    limit: i64,
-    offset: i64,
-) -> ApiResult<Vec<i64>> {
-    values.push(Value::Integer(limit));
-    values.push(Value::Integer(offset));
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_map(params_from_iter(values.iter()), |r| r.get::<_, i64>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_word_is_a_quoted_prefix() {
-        assert_eq!(
-            match_expression("pars tree").as_deref(),
-            Some("\"pars\"* \"tree\"*")
-        );
-        assert_eq!(
-            match_expression("a\"b NEAR(c) title:d -e").as_deref(),
-            Some("\"a\"* \"b\"* \"NEAR\"* \"c\"* \"title\"* \"d\"* \"e\"*")
-        );
-        assert_eq!(match_expression("  \"(*)\" 🦀 "), None);
-    }
-
-    fn catalogue() -> Connection {
-        crate::db::open_migrated_in_memory().unwrap()
-    }
-
-    fn titled(title: &str) -> BookData {
-        BookData {
-            title: title.into(),
-            author: "Ann Author".into(),
-            isbn: None,
-            publisher: None,
-            published_year: None,
-            language: None,
-            description: None,
-            tags: Vec::new(),
-            copies: 1,
-        }
-    }
-
-    /// (total, [(id, available)]) of the first page for `q`.
-    fn found(conn: &Connection, q: &str) -> (i64, Vec<(i64, i64)>) {
-        let search = Search {
-            text: Some(SearchText::from_query(q)),
-            ..Search::default()
-        };
-        let (books, total) = list(
-            conn,
-            &search,
-            Page {
-                page: 1,
-                per_page: 20,
-            },
-        )
-        .unwrap();
-        (total, books.iter().map(|b| (b.id, b.available)).collect())
-    }
-
-    #[test]
-    fn a_remembered_search_follows_every_change() {
-        let conn = catalogue();
-        let train = insert(&conn, &titled("Night Train")).unwrap();
-        assert_eq!(found(&conn, "night"), (1, vec![(train, 1)]));
-        assert_eq!(found(&conn, "night"), (1, vec![(train, 1)]));
-        let owl = insert(&conn, &titled("Night")).unwrap();
-        assert_eq!(found(&conn, "night"), (2, vec![(owl, 1), (train, 1)]));
-        update(&conn, train, &titled("Day Train")).unwrap();
-        assert_eq!(found(&conn, "night"), (1, vec![(owl, 1)]));
-        assert_eq!(found(&conn, "day"), (1, vec![(train, 1)]));
-        // A loan changes no ranking, but what the page says of each book is read fresh.
-        conn.execute_batch(&format!(
-            "INSERT INTO users (id, username, email, password_hash, created_at, modified_at)
-                 VALUES (1, 'ann', 'ann@example.org', 'x', 0, 0);
-             INSERT INTO loans (book_id, user_id, borrowed_at, due_at) VALUES ({owl}, 1, 0, 9);"
-        ))
-        .unwrap();
-        assert_eq!(found(&conn, "night"), (1, vec![(owl, 0)]));
-        conn.execute("DELETE FROM loans", []).unwrap();
-        delete(&conn, owl).unwrap();
-        assert_eq!(found(&conn, "night"), (0, vec![]));
-    }
-
-    #[test]
-    fn an_isbn_query_is_an_isbn() {
-        assert!(matches!(
-            SearchText::from_query("0-306-40615-2"),
-            SearchText::Isbn(_)
-        ));
-        assert!(matches!(
-            SearchText::from_query("parsing"),
-            SearchText::Words(_)
-        ));
-    }
 }

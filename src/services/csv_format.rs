@@ -2,35 +2,33 @@
 
 use std::borrow::Cow;
 use std::io::Write;
+use std::sync::LazyLock;
 
 use rusqlite::Connection;
 
+use crate::domain::book::{FieldValue, FIELDS};
 use crate::error::{ApiResult, AppError};
 use crate::models::book::{self, Book};
 use crate::models::setting;
 use crate::views::HttpDate;
 
-/// Every field of the book object, in its order, then the name of the database the file
-/// came from. `available`, `cover_file` and the timestamps are written for people reading
-/// the file; import ignores them. Import matches a row to a book by `id` only when the
-/// row's `instance_id` is this database's (see `setting::instance_id`).
-pub const HEADERS: [&str; 15] = [
-    "id",
-    "title",
-    "author",
-    "isbn",
-    "publisher",
-    "published_year",
-    "language",
-    "description",
-    "tags",
-    "copies",
-    "available",
-    "cover_file",
-    "created_at",
-    "modified_at",
-    "instance_id",
-];
+/// The header row: `id`, every field of the book object (`FIELDS`) in its order, what the
+/// server keeps, then the name of the database the file came from. `available`,
+/// `cover_file` and the timestamps are written for people reading the file; import ignores
+/// them. Import matches a row to a book by `id` only when the row's `instance_id` is this
+/// database's (see `setting::instance_id`).
+pub static HEADERS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut headers = vec!["id"];
+    headers.extend(FIELDS.iter().map(|f| f.name));
+    headers.extend([
+        "available",
+        "cover_file",
+        "created_at",
+        "modified_at",
+        "instance_id",
+    ]);
+    headers
+});
 
 /// How tags are joined in one cell (a tag never holds a comma, so this splits back).
 pub const TAG_SEPARATOR: &str = ", ";
@@ -93,34 +91,35 @@ pub fn unguard_text(cell: &str) -> Cow<'_, str> {
     Cow::Owned(pieces.join(SPLIT.encode_utf8(&mut [0; 4])))
 }
 
-fn record(book: &Book, instance_id: &str) -> [String; 15] {
-    let text = |value: &Option<String>| guard_text(value.as_deref().unwrap_or_default());
-    [
-        book.id.to_string(),
-        guard_text(&book.title),
-        guard_text(&book.author),
-        text(&book.isbn),
-        text(&book.publisher),
-        book.published_year
-            .map(|y| y.to_string())
-            .unwrap_or_default(),
-        text(&book.language),
-        text(&book.description),
-        guard_text(&book.tags.join(TAG_SEPARATOR)),
-        book.copies.to_string(),
+/// A field's cell: text guarded against formulas, none as an empty cell.
+fn cell(value: FieldValue) -> String {
+    match value {
+        FieldValue::Text(text) => guard_text(text.as_deref().unwrap_or_default()),
+        FieldValue::Number(number) => number.map(|n| n.to_string()).unwrap_or_default(),
+        FieldValue::Isbn(isbn) => isbn.map(|i| i.to_string()).unwrap_or_default(),
+        FieldValue::Tags(tags) => guard_text(&tags.join(TAG_SEPARATOR)),
+    }
+}
+
+/// A book's row, in the order of `HEADERS`.
+fn record(book: &Book, instance_id: &str) -> Vec<String> {
+    let mut record = vec![book.id.to_string()];
+    record.extend(FIELDS.iter().map(|field| cell((field.get)(&book.data))));
+    record.extend([
         book.available.to_string(),
-        text(&book.cover_file),
+        guard_text(book.cover_file.as_deref().unwrap_or_default()),
         HttpDate::format(book.created_at),
         HttpDate::format(book.modified_at),
         instance_id.to_string(),
-    ]
+    ]);
+    record
 }
 
 /// Writes every book, with a header row, to `out`; `progress` hears of each book written.
 pub fn export<W: Write>(conn: &Connection, out: W, progress: &mut dyn FnMut()) -> ApiResult<W> {
     let instance_id = setting::instance_id(conn)?;
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(HEADERS).map_err(csv_error)?;
+    writer.write_record(HEADERS.iter()).map_err(csv_error)?;
     book::for_each(conn, |book| {
         writer
             .write_record(record(book, &instance_id))

@@ -97,9 +97,9 @@ fn existing_book(
 /// Creates or updates one book from a row; Err is why the row was skipped.
 fn store(tx: &Transaction, incoming: Incoming, ours: &str) -> ApiResult<Result<Stored, String>> {
     let outcome = match existing_book(tx, &incoming, ours)? {
-        None => books::insert(tx, &incoming.create()).map(|_| Stored::Created),
+        None => books::insert(tx, &incoming.create()?).map(|_| Stored::Created),
         Some(book) => {
-            let data = incoming.update(book.data()?);
+            let data = incoming.update(book.data()?)?;
             lending::check_copies(tx, book.id, data.copies, now())
                 .and_then(|()| books::update(tx, book.id, &data))
                 .map(|_| Stored::Updated)

@@ -1,321 +1,202 @@
 //! Books over the wire.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
-use utoipa::ToSchema;
 
 use super::input::{lenient_i64, Problems};
 use super::HttpDate;
-use crate::domain::book::{self, BookData};
+use crate::domain::book::{self, BookData, Field, FieldValue, Kind, Raw, FIELDS};
 use crate::error::AppError;
 use crate::models::book::{Book, Search, SearchText, SortKey};
 use crate::models::Page;
 use crate::views::paging;
 use crate::views::query::QueryParams;
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BookView {
-    pub id: i64,
-    pub title: String,
-    pub author: String,
-    pub isbn: Option<String>,
-    pub publisher: Option<String>,
-    pub published_year: Option<i64>,
-    pub language: Option<String>,
-    pub description: Option<String>,
-    pub tags: Vec<String>,
-    pub copies: i64,
-    pub available: i64,
-    pub cover_file: Option<String>,
-    pub created_at: HttpDate,
-    pub modified_at: HttpDate,
-}
+mod schema;
+
+pub use schema::Tag;
+
+/// A book as the API shows it: the id, every field of `FIELDS`, then what the server keeps.
+#[derive(Debug)]
+pub struct BookView(Book);
 
 impl From<Book> for BookView {
     fn from(book: Book) -> BookView {
-        BookView {
-            id: book.id,
-            title: book.title,
-            author: book.author,
-            isbn: book.isbn,
-            publisher: book.publisher,
-            published_year: book.published_year,
-            language: book.language,
-            description: book.description,
-            tags: book.tags,
-            copies: book.copies,
-            available: book.available,
-            cover_file: book.cover_file,
-            created_at: HttpDate(book.created_at),
-            modified_at: HttpDate(book.modified_at),
-        }
+        BookView(book)
     }
 }
 
-/// Tags as a JSON array of strings, or as one comma-separated text (what a form sends;
-/// a form repeating `tags` sends several).
-fn parse_tags(value: &Value) -> Result<Vec<String>, String> {
+fn json(value: FieldValue) -> Value {
     match value {
-        Value::Null => Ok(Vec::new()),
-        Value::String(text) => book::tags_from_text(text),
-        Value::Array(items) => {
+        FieldValue::Text(text) => text.map_or(Value::Null, Value::String),
+        FieldValue::Number(number) => number.map_or(Value::Null, Value::from),
+        FieldValue::Isbn(isbn) => isbn.map_or(Value::Null, |i| Value::String(i.to_string())),
+        FieldValue::Tags(tags) => Value::from(tags),
+    }
+}
+
+impl Serialize for BookView {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let book = &self.0;
+        let mut map = serializer.serialize_map(Some(FIELDS.len() + 5))?;
+        map.serialize_entry("id", &book.id)?;
+        for field in FIELDS {
+            map.serialize_entry(field.name, &json((field.get)(&book.data)))?;
+        }
+        map.serialize_entry("available", &book.available)?;
+        map.serialize_entry("cover_file", &book.cover_file)?;
+        map.serialize_entry("created_at", &HttpDate(book.created_at))?;
+        map.serialize_entry("modified_at", &HttpDate(book.modified_at))?;
+        map.end()
+    }
+}
+
+/// What a body says of one field, before the field's rule has run.
+#[derive(Debug)]
+enum Given {
+    Null,
+    Text(String),
+    Number(i64),
+    /// Tags: a list of texts, or one comma-separated text.
+    Json(Value),
+}
+
+/// A book body's fields, each read as its kind wants (numbers may come as text from a
+/// form). A name that is not a book field is refused, naming it.
+#[derive(Debug)]
+struct GivenFields(Vec<(&'static Field, Given)>);
+
+/// `lenient_i64` as a seed, for reading one map value with it.
+struct WholeNumber;
+
+impl<'de> DeserializeSeed<'de> for WholeNumber {
+    type Value = Option<i64>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<i64>, D::Error> {
+        lenient_i64(deserializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for GivenFields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<GivenFields, D::Error> {
+        struct Fields;
+
+        impl<'de> Visitor<'de> for Fields {
+            type Value = GivenFields;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a book's fields")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<GivenFields, A::Error> {
+                let mut given = Vec::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    let field = book::field(&name)
+                        .ok_or_else(|| de::Error::unknown_field(&name, book::FIELD_NAMES))?;
+                    let value = match field.kind {
+                        Kind::Text { .. } | Kind::Isbn => map
+                            .next_value::<Option<String>>()?
+                            .map_or(Given::Null, Given::Text),
+                        Kind::Number { .. } => map
+                            .next_value_seed(WholeNumber)?
+                            .map_or(Given::Null, Given::Number),
+                        Kind::Tags => match map.next_value::<Value>()? {
+                            Value::Null => Given::Null,
+                            value => Given::Json(value),
+                        },
+                    };
+                    given.push((field, value));
+                }
+                Ok(GivenFields(given))
+            }
+        }
+
+        deserializer.deserialize_map(Fields)
+    }
+}
+
+/// What `given` says for `field`, through the field's rule.
+fn check(field: &Field, given: &Given) -> Result<FieldValue, String> {
+    match given {
+        Given::Null => field.absent(),
+        Given::Text(text) => field.check(Raw::Text(text)),
+        Given::Number(number) => field.check(Raw::Number(*number)),
+        // Tags as a JSON array of strings, or as one comma-separated text (what a form
+        // sends; a form repeating `tags` sends several).
+        Given::Json(Value::String(text)) => field.check(Raw::Text(text)),
+        Given::Json(Value::Array(items)) => {
             let texts = items
                 .iter()
-                .map(|item| item.as_str().ok_or("must be a list of texts"))
-                .collect::<Result<Vec<&str>, &str>>()?;
-            book::tags(texts)
+                .map(Value::as_str)
+                .collect::<Option<Vec<&str>>>()
+                .ok_or("must be a list of texts")?;
+            field.check(Raw::List(&texts))
         }
-        _ => Err("must be a list of texts or comma-separated text".into()),
+        Given::Json(_) => Err("must be a list of texts or comma-separated text".into()),
     }
 }
 
-/// A field that may be absent (keep), null (clear) or given (set) — PATCH needs all three.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
+fn wrong_kind(problem: String) -> AppError {
+    AppError::Internal(format!("book fields: {problem}"))
 }
-
-fn present_i64<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<i64>>, D::Error> {
-    lenient_i64(deserializer).map(Some)
-}
-
-// Text patterns in the schema below state the server's rules: no control characters
-// (line breaks and tabs aside), and for required text at least one non-space character.
-/// A tag: no control characters, no comma (forms and CSV separate tags with commas).
-const TAG: &str = r"^[^,\x00-\x08\x0B-\x1F\x7F-\x9F]*$";
-
-/// One tag, as the schema states it: at most 50 characters, no comma, no control character.
-pub struct Tag;
-
-impl utoipa::PartialSchema for Tag {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .max_length(Some(book::MAX_TAG))
-            .pattern(Some(TAG))
-            .into()
-    }
-}
-
-impl ToSchema for Tag {}
 
 /// POST /books.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BookRequest {
-    #[schema(
-        required = true,
-        nullable = false,
-        min_length = 1,
-        max_length = 500,
-        pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
-    )]
-    pub title: Option<String>,
-    #[schema(
-        required = true,
-        nullable = false,
-        min_length = 1,
-        max_length = 500,
-        pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
-    )]
-    pub author: Option<String>,
-    /// ISBN-10 or ISBN-13; hyphens and spaces are ignored, the check digit is verified,
-    /// and it is stored as ISBN-13. Blank means none.
-    #[schema(format = "isbn", max_length = 40)]
-    pub isbn: Option<String>,
-    #[schema(max_length = 200, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
-    pub publisher: Option<String>,
-    /// Negative years are BCE.
-    #[serde(default, deserialize_with = "lenient_i64")]
-    #[schema(minimum = -3000, maximum = 2100)]
-    pub published_year: Option<i64>,
-    #[schema(max_length = 50, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
-    pub language: Option<String>,
-    #[schema(max_length = 10000, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
-    pub description: Option<String>,
-    /// A list of tags (a form may send one comma-separated text instead).
-    #[serde(default)]
-    #[schema(value_type = Option<Vec<Tag>>, max_items = 50)]
-    pub tags: Value,
-    /// Default 1 (also when null).
-    #[serde(default, deserialize_with = "lenient_i64")]
-    #[schema(minimum = 0, maximum = 100000)]
-    pub copies: Option<i64>,
-}
+#[derive(Debug, Deserialize)]
+pub struct BookRequest(GivenFields);
 
 impl BookRequest {
+    /// The new book's fields; every problem is named at once.
     pub fn validate(self) -> Result<BookData, AppError> {
         let mut problems = Problems::default();
-        let title = problems.required("title", self.title.as_deref(), book::title);
-        let author = problems.required("author", self.author.as_deref(), book::author);
-        let text = |problems: &mut Problems,
-                    field,
-                    raw: Option<String>,
-                    rule: fn(&str) -> Result<Option<String>, String>| {
-            raw.and_then(|raw| problems.check(field, rule(&raw)).flatten())
-        };
-        let publisher = text(&mut problems, "publisher", self.publisher, book::publisher);
-        let language = text(&mut problems, "language", self.language, book::language);
-        let description = text(
-            &mut problems,
-            "description",
-            self.description,
-            book::description,
-        );
-        let isbn = self
-            .isbn
-            .and_then(|raw| problems.check("isbn", book::isbn(&raw)).flatten());
-        let published_year = self
-            .published_year
-            .and_then(|year| problems.check("published_year", book::published_year(year)));
-        let tags = problems.check("tags", parse_tags(&self.tags));
-        let copies = problems.check("copies", book::copies(self.copies.unwrap_or(1)));
-        match (title, author, tags, copies) {
-            (Some(title), Some(author), Some(tags), Some(copies)) if problems.is_empty() => {
-                Ok(BookData {
-                    title,
-                    author,
-                    isbn,
-                    publisher,
-                    published_year,
-                    language,
-                    description,
-                    tags,
-                    copies,
-                })
-            }
-            _ => Err(problems.into_error()),
+        let mut values = Vec::with_capacity(FIELDS.len());
+        for field in FIELDS {
+            let given = self.0 .0.iter().find(|(f, _)| f.name == field.name);
+            let result = match given {
+                Some((_, given)) => check(field, given),
+                None => field.absent(),
+            };
+            values.push(problems.check(field.name, result));
         }
+        if !problems.is_empty() {
+            return Err(problems.into_error());
+        }
+        let mut values = values.into_iter().flatten();
+        BookData::build(|field| {
+            values
+                .next()
+                .ok_or_else(|| format!("no value for {}", field.name))
+        })
+        .map_err(wrong_kind)
     }
 }
 
 /// PATCH /books/{id}: absent fields stay; null (or blank text) clears an optional one.
 /// At least one field must be named.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(min_properties = 1)]
-pub struct BookPatch {
-    #[schema(
-        nullable = false,
-        min_length = 1,
-        max_length = 500,
-        pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
-    )]
-    pub title: Option<String>,
-    #[schema(
-        nullable = false,
-        min_length = 1,
-        max_length = 500,
-        pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
-    )]
-    pub author: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, format = "isbn", max_length = 40)]
-    pub isbn: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 200, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
-    pub publisher: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present_i64")]
-    #[schema(value_type = Option<i64>, minimum = -3000, maximum = 2100)]
-    pub published_year: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 50, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
-    pub language: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 10000, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
-    pub description: Option<Option<String>>,
-    #[schema(value_type = Option<Vec<Tag>>, max_items = 50)]
-    pub tags: Option<Value>,
-    /// Not below the copies now on loan (409). Null: unchanged.
-    #[serde(default, deserialize_with = "lenient_i64")]
-    #[schema(minimum = 0, maximum = 100000)]
-    pub copies: Option<i64>,
-}
+#[derive(Debug, Deserialize)]
+pub struct BookPatch(GivenFields);
 
 impl BookPatch {
     /// `current` with this patch applied, every changed field checked. A patch naming no
     /// field is a mistake worth telling the client about, not a silent success.
     pub fn apply(self, mut current: BookData) -> Result<BookData, AppError> {
-        let names_nothing = self.title.is_none()
-            && self.author.is_none()
-            && self.isbn.is_none()
-            && self.publisher.is_none()
-            && self.published_year.is_none()
-            && self.language.is_none()
-            && self.description.is_none()
-            && self.tags.is_none()
-            && self.copies.is_none();
-        if names_nothing {
+        // Null cannot clear a field that always holds a value: it leaves it as it is.
+        let changes: Vec<_> = self
+            .0
+             .0
+            .into_iter()
+            .filter(|(field, given)| field.optional() || !matches!(given, Given::Null))
+            .collect();
+        if changes.is_empty() {
             return Err(AppError::invalid("body", "names no field to change"));
         }
         let mut problems = Problems::default();
-        if let Some(title) = self.title {
-            if let Some(title) = problems.check("title", book::title(&title)) {
-                current.title = title;
-            }
-        }
-        if let Some(author) = self.author {
-            if let Some(author) = problems.check("author", book::author(&author)) {
-                current.author = author;
-            }
-        }
-        let text = |problems: &mut Problems,
-                    field,
-                    patch: Option<Option<String>>,
-                    rule: fn(&str) -> Result<Option<String>, String>,
-                    into: &mut Option<String>| {
-            if let Some(value) = patch {
-                if let Some(value) = problems.check(field, rule(value.as_deref().unwrap_or(""))) {
-                    *into = value;
+        for (field, given) in changes {
+            if let Some(value) = problems.check(field.name, check(field, &given)) {
+                if !field.set(&mut current, value) {
+                    return Err(wrong_kind(format!("{} got another kind", field.name)));
                 }
-            }
-        };
-        text(
-            &mut problems,
-            "publisher",
-            self.publisher,
-            book::publisher,
-            &mut current.publisher,
-        );
-        text(
-            &mut problems,
-            "language",
-            self.language,
-            book::language,
-            &mut current.language,
-        );
-        text(
-            &mut problems,
-            "description",
-            self.description,
-            book::description,
-            &mut current.description,
-        );
-        if let Some(isbn) = self.isbn {
-            if let Some(isbn) = problems.check("isbn", book::isbn(isbn.as_deref().unwrap_or(""))) {
-                current.isbn = isbn;
-            }
-        }
-        match self.published_year {
-            None => {}
-            Some(None) => current.published_year = None,
-            Some(Some(year)) => {
-                if let Some(year) = problems.check("published_year", book::published_year(year)) {
-                    current.published_year = Some(year);
-                }
-            }
-        }
-        if let Some(tags) = self.tags {
-            if let Some(tags) = problems.check("tags", parse_tags(&tags)) {
-                current.tags = tags;
-            }
-        }
-        if let Some(copies) = self.copies {
-            if let Some(copies) = problems.check("copies", book::copies(copies)) {
-                current.copies = copies;
             }
         }
         if problems.is_empty() {
@@ -341,7 +222,7 @@ pub struct BookQuery {
 
 /// Longest search text or filter; far more than anyone types, short enough to keep
 /// queries cheap.
-const MAX_QUERY: usize = 500;
+pub const MAX_QUERY: usize = 500;
 
 fn filter_text(problems: &mut Problems, field: &str, raw: Option<String>) -> Option<String> {
     let raw = raw?;

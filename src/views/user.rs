@@ -43,6 +43,8 @@ impl UserView {
     }
 }
 
+// utoipa's `#[schema]` takes only literal numbers, so the limits below repeat the domain's
+// constants; tests/openapi.rs checks each number in the document against its constant.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
@@ -257,6 +259,9 @@ pub struct Reset {
     pub password: Password,
 }
 
+/// Longer than any token the reset mail sends; anything longer is not worth a lookup.
+pub const MAX_RESET_TOKEN_LEN: usize = 256;
+
 impl ResetRequest {
     pub fn validate(self) -> Result<Reset, AppError> {
         let mut problems = Problems::default();
@@ -264,7 +269,7 @@ impl ResetRequest {
             let t = t.trim();
             match t.len() {
                 0 => Err("is required".to_string()),
-                1..=256 => Ok(t.to_string()),
+                1..=MAX_RESET_TOKEN_LEN => Ok(t.to_string()),
                 _ => Err("is invalid or has expired".to_string()),
             }
         });

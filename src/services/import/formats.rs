@@ -1,8 +1,9 @@
 //! The three CSV formats import reads: which columns each has, and how one row becomes
 //! a book's fields.
 
-use crate::domain::book::{self, BookData};
+use crate::domain::book::{self, BookData, Field, FieldValue, Raw, FIELDS};
 use crate::domain::Isbn13;
+use crate::error::{ApiResult, AppError};
 use crate::services::csv_format;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +74,7 @@ const LIBIB: &[&str] = &[
 impl Format {
     fn known(self) -> &'static [&'static str] {
         match self {
-            Format::Project => &csv_format::HEADERS,
+            Format::Project => csv_format::HEADERS.as_slice(),
             Format::Goodreads => GOODREADS,
             Format::Libib => LIBIB,
         }
@@ -110,10 +111,7 @@ pub(super) struct Layout {
     /// Joined with a space when `authors` are all blank (Libib's name columns).
     name_parts: Vec<usize>,
     isbns: Vec<usize>,
-    publisher: Option<usize>,
     years: Vec<usize>,
-    language: Option<usize>,
-    description: Option<usize>,
     tags: Option<usize>,
     copies: Option<usize>,
     /// Goodreads writes 0 owned copies for every book nobody counted: 0 means "not given".
@@ -123,60 +121,80 @@ pub(super) struct Layout {
     /// Our export's `id` and `instance_id` (which database those ids belong to).
     id: Option<usize>,
     instance: Option<usize>,
+    /// Fields whose column holds just the field, read by the field's own rule.
+    plain: Vec<(&'static Field, usize)>,
 }
+
+/// Fields read by rules of their own (several columns, years in dates, Goodreads' zero
+/// copies, ISBNs that may fail without losing the row); every other field is plain.
+const OWN_RULES: &[&str] = &[
+    "title",
+    "author",
+    "isbn",
+    "published_year",
+    "tags",
+    "copies",
+];
 
 impl Layout {
     pub(super) fn new(format: Format, headers: &[String]) -> Layout {
         let at = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
         let all = |names: &[&str]| names.iter().filter_map(|n| at(n)).collect::<Vec<_>>();
+        // (field, column) pairs for the columns the file has.
+        let plain = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .filter_map(|(name, column)| Some((book::field(name)?, at(column)?)))
+                .collect::<Vec<_>>()
+        };
+        // Our own format names each column after its field.
+        let own_columns: Vec<(&str, &str)> = FIELDS
+            .iter()
+            .filter(|f| !OWN_RULES.contains(&f.name))
+            .map(|f| (f.name, f.name))
+            .collect();
         match format {
             Format::Project => Layout {
                 title: at("title"),
                 authors: all(&["author"]),
                 name_parts: Vec::new(),
                 isbns: all(&["isbn"]),
-                publisher: at("publisher"),
                 years: all(&["published_year"]),
-                language: at("language"),
-                description: at("description"),
                 tags: at("tags"),
                 copies: at("copies"),
                 zero_copies_unknown: false,
                 formula_guarded: true,
                 id: at("id"),
                 instance: at("instance_id"),
+                plain: plain(&own_columns),
             },
             Format::Goodreads => Layout {
                 title: at("Title"),
                 authors: all(&["Author"]),
                 name_parts: Vec::new(),
                 isbns: all(&["ISBN13", "ISBN"]),
-                publisher: at("Publisher"),
                 years: all(&["Year Published", "Original Publication Year"]),
-                language: None,
-                description: None,
                 tags: at("Bookshelves"),
                 copies: at("Owned Copies"),
                 zero_copies_unknown: true,
                 formula_guarded: false,
                 id: None,
                 instance: None,
+                plain: plain(&[("publisher", "Publisher")]),
             },
             Format::Libib => Layout {
                 title: at("title"),
                 authors: all(&["creators"]),
                 name_parts: all(&["first_name", "last_name"]),
                 isbns: all(&["ean_isbn13", "upc_isbn10"]),
-                publisher: at("publisher"),
                 years: all(&["publish_date"]),
-                language: None,
-                description: at("description"),
                 tags: at("tags"),
                 copies: at("copies"),
                 zero_copies_unknown: false,
                 formula_guarded: false,
                 id: None,
                 instance: None,
+                plain: plain(&[("publisher", "publisher"), ("description", "description")]),
             },
         }
     }
@@ -191,45 +209,59 @@ pub(super) struct Origin {
 }
 
 /// A row's fields; None is "the row does not say".
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Incoming {
     pub(super) origin: Option<Origin>,
     title: String,
     author: String,
     pub(super) isbn: Option<Isbn13>,
-    publisher: Option<String>,
     published_year: Option<i64>,
-    language: Option<String>,
-    description: Option<String>,
     tags: Option<Vec<String>>,
     copies: Option<i64>,
+    /// The plain fields the row gives a value (blank cells give none).
+    plain: Vec<(&'static Field, FieldValue)>,
 }
 
 impl Incoming {
-    pub(super) fn create(self) -> BookData {
-        BookData {
-            title: self.title,
-            author: self.author,
-            isbn: self.isbn,
-            publisher: self.publisher,
-            published_year: self.published_year,
-            language: self.language,
-            description: self.description,
-            tags: self.tags.unwrap_or_default(),
-            copies: self.copies.unwrap_or(1),
+    /// What the row says of `field`, if anything.
+    fn says(&self, field: &Field) -> Option<FieldValue> {
+        let some = |value: FieldValue| Some(value);
+        match field.name {
+            "title" => some(FieldValue::Text(Some(self.title.clone()))),
+            "author" => some(FieldValue::Text(Some(self.author.clone()))),
+            "isbn" => self.isbn.clone().map(|i| FieldValue::Isbn(Some(i))),
+            "published_year" => self.published_year.map(|y| FieldValue::Number(Some(y))),
+            "tags" => self.tags.clone().map(FieldValue::Tags),
+            "copies" => self.copies.map(|c| FieldValue::Number(Some(c))),
+            _ => self
+                .plain
+                .iter()
+                .find(|(f, _)| f.name == field.name)
+                .map(|(_, value)| value.clone()),
         }
     }
 
-    pub(super) fn update(self, mut data: BookData) -> BookData {
-        data.title = self.title;
-        data.author = self.author;
-        data.publisher = self.publisher.or(data.publisher);
-        data.published_year = self.published_year.or(data.published_year);
-        data.language = self.language.or(data.language);
-        data.description = self.description.or(data.description);
-        data.tags = self.tags.unwrap_or(data.tags);
-        data.copies = self.copies.unwrap_or(data.copies);
-        data
+    pub(super) fn create(self) -> ApiResult<BookData> {
+        BookData::build(|field| match self.says(field) {
+            Some(value) => Ok(value),
+            None => field.absent(),
+        })
+        .map_err(|e| AppError::Internal(format!("import: {e}")))
+    }
+
+    /// `data` with every field the row gives replaced.
+    pub(super) fn update(self, mut data: BookData) -> ApiResult<BookData> {
+        for field in FIELDS {
+            if let Some(value) = self.says(field) {
+                if !field.set(&mut data, value) {
+                    return Err(AppError::Internal(format!(
+                        "import: {} was given a value of another kind",
+                        field.name
+                    )));
+                }
+            }
+        }
+        Ok(data)
     }
 }
 
@@ -323,9 +355,6 @@ pub(super) fn read_row(
             .find(|c| !c.is_empty())
             .unwrap_or("")
     };
-    let labelled = |field: &str, result: Result<Option<String>, String>| {
-        result.map_err(|e| format!("{field} {e}"))
-    };
     let title = book::title(cell(layout.title)).map_err(|e| format!("title {e}"))?;
     let mut author = first(&layout.authors).to_string();
     if author.is_empty() {
@@ -373,17 +402,24 @@ pub(super) fn read_row(
         }
         _ => None,
     };
+    let mut plain = Vec::new();
+    for (field, at) in &layout.plain {
+        let value = field
+            .check(Raw::Text(get(*at)))
+            .map_err(|e| format!("{} {e}", field.name))?;
+        if value != FieldValue::Text(None) && value != FieldValue::Number(None) {
+            plain.push((*field, value));
+        }
+    }
     let incoming = Incoming {
         origin: origin(layout, row)?,
         title,
         author,
         isbn,
-        publisher: labelled("publisher", book::publisher(cell(layout.publisher)))?,
         published_year,
-        language: labelled("language", book::language(cell(layout.language)))?,
-        description: labelled("description", book::description(cell(layout.description)))?,
         tags,
         copies: copies_cell(cell(layout.copies), layout.zero_copies_unknown)?,
+        plain,
     };
     Ok((incoming, note))
 }

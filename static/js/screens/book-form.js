@@ -5,18 +5,9 @@ import { $, on, setBusy } from '../dom.js';
 import { send } from '../api.js';
 import { attempt, ok, showMessage } from '../messages.js';
 
-// Each book field the form edits, and its input.
-const BOOK_FIELDS = {
-  title: '#book-title',
-  author: '#book-author',
-  isbn: '#book-isbn',
-  publisher: '#book-publisher',
-  published_year: '#book-year',
-  language: '#book-language',
-  copies: '#book-copies',
-  tags: '#book-tags',
-  description: '#book-description',
-};
+// Each book field the form edits is an input or text area named after the API field (in
+// index.html), so a new field needs only its input there. Number inputs send numbers.
+const fieldInputs = () => $('#book-form').querySelectorAll('input[name], textarea[name]');
 
 let editing = null; // the book being edited, or null when adding
 let changed = () => {}; // reloads the list after a save, a new cover
@@ -36,9 +27,9 @@ export function open(book) {
   form.reset();
   $('#book-form-title').textContent = book ? `Edit “${book.title}”` : 'Add a book';
   if (book) {
-    for (const [field, selector] of Object.entries(BOOK_FIELDS)) {
-      const value = book[field];
-      $(selector).value = field === 'tags' ? (value || []).join(', ') : value === null || value === undefined ? '' : value;
+    for (const input of fieldInputs()) {
+      const value = book[input.name];
+      input.value = input.name === 'tags' ? (value || []).join(', ') : value === null || value === undefined ? '' : value;
     }
   }
   $('#book-cover-row').hidden = !book;
@@ -57,10 +48,11 @@ function close() {
 // What the form says, as API fields; blank optional fields are null.
 function bookFromForm() {
   const book = {};
-  for (const [field, selector] of Object.entries(BOOK_FIELDS)) {
-    const text = $(selector).value.trim();
+  for (const input of fieldInputs()) {
+    const field = input.name;
+    const text = input.value.trim();
     if (field === 'tags') book.tags = text ? text.split(',').map((t) => t.trim()).filter(Boolean) : [];
-    else if (field === 'copies' || field === 'published_year') book[field] = text === '' ? null : Number(text);
+    else if (input.type === 'number') book[field] = text === '' ? null : Number(text);
     else book[field] = text === '' ? null : text;
   }
   return book;

@@ -43,7 +43,12 @@ function bookRow(book) {
   edit.addEventListener('click', () => bookForm.open(book));
   lend.addEventListener('click', () => startLending(book));
   remove.addEventListener('click', () => deleteBook(book));
-  const meta = [book.publisher, book.published_year].filter(Boolean).join(', ');
+  const series = book.series && (book.series_number ? `${book.series} #${book.series_number}` : book.series);
+  const meta = [
+    book.subtitle,
+    series,
+    [book.publisher, book.published_year].filter(Boolean).join(', '),
+  ].filter(Boolean).join(' · ');
   return el('tr', { dataset: { bookId: book.id } },
     el('td', { class: 'cover-cell' }, cover),
     el('td', { class: 'title' }, el('strong', {}, book.title), meta ? el('small', {}, meta) : null),

@@ -1,0 +1,323 @@
+//! Finding books: the full-text search, the filters, the sort keys and one page of the
+//! result (remembered until the catalogue changes; see `search_pages`).
+
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection};
+
+use super::{Book, COLUMNS, IS_AVAILABLE};
+use crate::domain::Isbn13;
+use crate::error::ApiResult;
+use crate::models::{search_pages, Page};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Title,
+    Author,
+    PublishedYear,
+    CreatedAt,
+}
+
+impl SortKey {
+    pub fn parse(raw: &str) -> Option<SortKey> {
+        match raw {
+            "title" => Some(SortKey::Title),
+            "author" => Some(SortKey::Author),
+            "published_year" => Some(SortKey::PublishedYear),
+            "created_at" => Some(SortKey::CreatedAt),
+            _ => None,
+        }
+    }
+
+    /// Each expression matches an index, so a sorted page reads only its own rows.
+    fn column(self) -> &'static str {
+        match self {
+            SortKey::Title => "b.title COLLATE NOCASE",
+            SortKey::Author => "b.author COLLATE NOCASE",
+            SortKey::PublishedYear => "b.published_year",
+            SortKey::CreatedAt => "b.created_at",
+        }
+    }
+}
+
+/// What the search text asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchText {
+    /// An FTS5 MATCH expression built by `match_expression`.
+    Words(String),
+    Isbn(Isbn13),
+    /// Text with no searchable word in it: matches nothing.
+    Nothing,
+}
+
+impl SearchText {
+    pub fn from_query(q: &str) -> SearchText {
+        if let Ok(isbn) = Isbn13::parse(q) {
+            return SearchText::Isbn(isbn);
+        }
+        match match_expression(q) {
+            Some(expression) => SearchText::Words(expression),
+            None => SearchText::Nothing,
+        }
+    }
+}
+
+/// Turns what a person typed into an FTS5 expression that can only mean "all these word
+/// prefixes": each run of letters and digits becomes a quoted string (so FTS5 operators,
+/// column filters and stray quotes in the text are just text) followed by the prefix
+/// marker. None when the text holds no word at all.
+pub fn match_expression(q: &str) -> Option<String> {
+    const MAX_WORDS: usize = 16;
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(MAX_WORDS)
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub text: Option<SearchText>,
+    pub author: Option<String>,
+    pub tag: Option<String>,
+    pub available_only: bool,
+    pub sort: Option<SortKey>,
+    pub descending: bool,
+}
+
+/// bm25 weights of the full-text index's columns, in their order (migrations 002 and 006):
+/// title, author, description, tags, isbn, subtitle, series. A title match weighs most.
+const FTS_WEIGHTS: &str = "10.0, 5.0, 1.0, 3.0, 1.0, 5.0, 3.0";
+
+/// One page of the books `search` selects, and how many it selects in all. Without a sort
+/// key, found books come by relevance (bm25, a title match weighing most) and a plain
+/// listing by title.
+pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<(Vec<Book>, i64)> {
+    let mut from = "books b";
+    let mut id = "b.id";
+    let mut conditions: Vec<String> = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    match &search.text {
+        None => {}
+        Some(SearchText::Nothing) => return Ok((Vec::new(), 0)),
+        Some(SearchText::Isbn(isbn)) => {
+            conditions.push("b.isbn = ?".into());
+            values.push(Value::Text(isbn.as_str().to_string()));
+        }
+        Some(SearchText::Words(expression)) => {
+            // The full-text index alone can count and rank its matches; books joins in
+            // only when a filter or a sort reads its columns (every match then costs a
+            // lookup in books: ~7,600 of them for a common word in 100,000 books).
+            let needs_books = search.author.is_some()
+                || search.tag.is_some()
+                || search.available_only
+                || search.sort.is_some();
+            if needs_books {
+                from = "books_fts JOIN books b ON b.id = books_fts.rowid";
+            } else {
+                from = "books_fts";
+                id = "books_fts.rowid";
+            }
+            conditions.push("books_fts MATCH ?".into());
+            values.push(Value::Text(expression.clone()));
+        }
+    }
+    if let Some(author) = &search.author {
+        conditions.push("b.author = ? COLLATE NOCASE".into());
+        values.push(Value::Text(author.clone()));
+    }
+    if let Some(tag) = &search.tag {
+        conditions.push("b.id IN (SELECT book_id FROM book_tags WHERE tag = ?)".into());
+        values.push(Value::Text(tag.clone()));
+    }
+    if search.available_only {
+        conditions.push(IS_AVAILABLE.clone());
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let direction = if search.descending { "DESC" } else { "ASC" };
+    let ranked = matches!(search.text, Some(SearchText::Words(_)));
+    let order = match search.sort {
+        Some(key) => format!("{} {direction}, {id} {direction}", key.column()),
+        None if ranked => {
+            format!("bm25(books_fts, {FTS_WEIGHTS}) {direction}, {id} {direction}")
+        }
+        None => format!("b.title COLLATE NOCASE {direction}, {id} {direction}"),
+    };
+    let count_sql = format!("SELECT COUNT(*) FROM {from} {filter}");
+    // Ids first, then each book by id: sorting whole rows would work out every match's
+    // columns, `available`'s two subqueries included, to keep only one page.
+    let ids_sql = format!("SELECT {id} FROM {from} {filter} ORDER BY {order} LIMIT ? OFFSET ?");
+    let (total, ids) =
+        if !search.available_only && page.offset() + page.limit() <= search_pages::KEPT_IDS {
+            // Only `available` depends on more than the catalogue; without it, the count and
+            // the order can be remembered until the catalogue changes.
+            let key = format!("{ids_sql}\u{1f}{values:?}");
+            let version = search_pages::catalogue_version(conn)?;
+            let (total, leading) = match search_pages::get(conn, &key, version)? {
+                Some(kept) => kept,
+                None => {
+                    let total = count_matches(conn, &count_sql, &values)?;
+                    let leading = if total == 0 {
+                        Vec::new()
+                    } else {
+                        page_ids(conn, &ids_sql, values, search_pages::KEPT_IDS, 0)?
+                    };
+                    search_pages::put(conn, &key, version, total, &leading)?;
+                    (total, leading)
+                }
+            };
+            let on_page = leading
+                .iter()
+                .skip(page.offset() as usize)
+                .take(page.limit() as usize)
+                .copied()
+                .collect();
+            (total, on_page)
+        } else {
+            let total = count_matches(conn, &count_sql, &values)?;
+            if total == 0 {
+                return Ok((Vec::new(), 0));
+            }
+            let ids = page_ids(conn, &ids_sql, values, page.limit(), page.offset())?;
+            (total, ids)
+        };
+    Ok((find_many(conn, &ids)?, total))
+}
+
+/// The books with these ids, in this order, in one statement. A book deleted since its
+/// id was read is left out.
+fn find_many(conn: &Connection, ids: &[i64]) -> ApiResult<Vec<Book>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {} FROM books b WHERE b.id IN (SELECT value FROM json_each(?1))",
+        *COLUMNS
+    );
+    let list = id_list(ids);
+    let mut found = conn
+        .prepare_cached(&sql)?
+        .query_map([list], Book::from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    found.sort_by_key(|book| ids.iter().position(|id| *id == book.id));
+    Ok(found)
+}
+
+fn id_list(ids: &[i64]) -> String {
+    let items: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("[{}]", items.join(","))
+}
+
+fn count_matches(conn: &Connection, sql: &str, values: &[Value]) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params_from_iter(values.iter()), |r| r.get(0))?)
+}
+
+fn page_ids(
+    conn: &Connection,
+    sql: &str,
+    mut values: Vec<Value>,
+    limit: i64,
+    offset: i64,
+) -> ApiResult<Vec<i64>> {
+    values.push(Value::Integer(limit));
+    values.push(Value::Integer(offset));
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_map(params_from_iter(values.iter()), |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::book::{BookData, FieldValue};
+    use crate::models::book::{delete, insert, update};
+
+    #[test]
+    fn every_word_is_a_quoted_prefix() {
+        assert_eq!(
+            match_expression("pars tree").as_deref(),
+            Some("\"pars\"* \"tree\"*")
+        );
+        assert_eq!(
+            match_expression("a\"b NEAR(c) title:d -e").as_deref(),
+            Some("\"a\"* \"b\"* \"NEAR\"* \"c\"* \"title\"* \"d\"* \"e\"*")
+        );
+        assert_eq!(match_expression("  \"(*)\" 🦀 "), None);
+    }
+
+    fn catalogue() -> Connection {
+        crate::db::open_migrated_in_memory().unwrap()
+    }
+
+    fn titled(title: &str) -> BookData {
+        let mut data = BookData::build(|field| match field.name {
+            "title" | "author" => Ok(FieldValue::Text(Some("Ann Author".into()))),
+            _ => field.absent(),
+        })
+        .unwrap();
+        data.title = title.into();
+        data
+    }
+
+    /// (total, [(id, available)]) of the first page for `q`.
+    fn found(conn: &Connection, q: &str) -> (i64, Vec<(i64, i64)>) {
+        let search = Search {
+            text: Some(SearchText::from_query(q)),
+            ..Search::default()
+        };
+        let (books, total) = list(
+            conn,
+            &search,
+            Page {
+                page: 1,
+                per_page: 20,
+            },
+        )
+        .unwrap();
+        (total, books.iter().map(|b| (b.id, b.available)).collect())
+    }
+
+    #[test]
+    fn a_remembered_search_follows_every_change() {
+        let conn = catalogue();
+        let train = insert(&conn, &titled("Night Train")).unwrap();
+        assert_eq!(found(&conn, "night"), (1, vec![(train, 1)]));
+        assert_eq!(found(&conn, "night"), (1, vec![(train, 1)]));
+        let owl = insert(&conn, &titled("Night")).unwrap();
+        assert_eq!(found(&conn, "night"), (2, vec![(owl, 1), (train, 1)]));
+        update(&conn, train, &titled("Day Train")).unwrap();
+        assert_eq!(found(&conn, "night"), (1, vec![(owl, 1)]));
+        assert_eq!(found(&conn, "day"), (1, vec![(train, 1)]));
+        // A loan changes no ranking, but what the page says of each book is read fresh.
+        conn.execute_batch(&format!(
+            "INSERT INTO users (id, username, email, password_hash, created_at, modified_at)
+                 VALUES (1, 'ann', 'ann@example.org', 'x', 0, 0);
+             INSERT INTO loans (book_id, user_id, borrowed_at, due_at) VALUES ({owl}, 1, 0, 9);"
+        ))
+        .unwrap();
+        assert_eq!(found(&conn, "night"), (1, vec![(owl, 0)]));
+        conn.execute("DELETE FROM loans", []).unwrap();
+        delete(&conn, owl).unwrap();
+        assert_eq!(found(&conn, "night"), (0, vec![]));
+    }
+
+    #[test]
+    fn an_isbn_query_is_an_isbn() {
+        assert!(matches!(
+            SearchText::from_query("0-306-40615-2"),
+            SearchText::Isbn(_)
+        ));
+        assert!(matches!(
+            SearchText::from_query("parsing"),
+            SearchText::Words(_)
+        ));
+    }
+}
