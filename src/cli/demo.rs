@@ -13,6 +13,7 @@ mod script;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
@@ -134,7 +135,7 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
     import_books(&tx)?;
     let mut book_ids = HashMap::new();
     book::for_each(&tx, |book| {
-        book_ids.insert(book.title.clone(), book.id);
+        book_ids.insert(book.data.title.clone(), book.id);
         Ok(())
     })?;
 
@@ -231,7 +232,7 @@ fn summarise(
     };
     let mut copies = 0;
     book::for_each(conn, |book| {
-        copies += book.copies;
+        copies += book.data.copies;
         Ok(())
     })?;
     Ok(Summary {
@@ -255,10 +256,8 @@ fn summarise(
 /// The server turns WAL back on when it opens the file.
 fn compact(path: &Path) -> CliResult {
     let conn = Connection::open(path)?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
-    if mode != "delete" {
-        return Err(format!("could not leave WAL mode (journal_mode is {mode})").into());
-    }
+    conn.busy_timeout(Duration::from_secs(10))?;
+    leave_wal(&conn)?;
     conn.execute_batch("VACUUM")?;
     let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if check != "ok" {
@@ -266,6 +265,29 @@ fn compact(path: &Path) -> CliResult {
     }
     conn.close().map_err(|(_, e)| e)?;
     Ok(())
+}
+
+/// Leaving WAL needs the file to itself, but the writer and checkpoint threads of the `Db`
+/// just dropped close their connections in their own time, after `drop` has returned; and
+/// SQLite does not wait for them to change the journal mode. So: try again for a while.
+fn leave_wal(conn: &Connection) -> CliResult {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mode = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| {
+            r.get::<_, String>(0)
+        });
+        let busy = match &mode {
+            Ok(mode) => mode == "wal",
+            Err(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy),
+        };
+        if !busy || Instant::now() >= deadline {
+            return match mode? {
+                mode if mode == "delete" => Ok(()),
+                mode => Err(format!("could not leave WAL mode (journal_mode is {mode})").into()),
+            };
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn print_summary(target: &Path, summary: &Summary) {
