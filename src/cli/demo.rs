@@ -1,135 +1,38 @@
 //! `demo PATH`: a new database holding a small, lived-in library to try the server on —
-//! a catalogue, members and staff, loans (one overdue, some returned) and holds.
+//! a catalogue, members and staff, loans (two overdue, some returned) and holds.
 //!
-//! Everything goes in through the same models and lending service the API uses, with
-//! the clock set back for the older events, so the demo obeys the same rules a real
-//! library would. The passwords are printed and documented: demo use only.
+//! The library is three embedded files: `books.csv` in this server's own export format,
+//! read by the same importer as `library-server import`; `people.csv`, the staff and
+//! members; and `circulation.txt`, the loans, returns, renewals and holds of the last few
+//! weeks, played through the lending service with the clock set back for each, so the
+//! demo obeys the same rules a real library would. The passwords are printed and
+//! documented: demo use only.
 
-mod books;
+mod people;
+mod script;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::book::{self as rules, BookData};
-use crate::domain::{Email, Password, Role, Username};
+use crate::domain::{Password, Role};
 use crate::models::hold::{self, HoldFilter, HoldStatus};
 use crate::models::loan::{self, LoanFilter, LoanStatus};
 use crate::models::user::{self, NewUser};
-use crate::models::{book, now, Page};
+use crate::models::{book, now, setting, Page};
+use crate::services::import::Import;
 use crate::services::lending::{self, Actor, Policy};
-use books::{DemoBook, BOOKS};
+use people::{people, Login};
+use script::Act;
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
-struct DemoUser {
-    username: &'static str,
-    role: Role,
-    password: &'static str,
-}
-
-const ADMIN_PASSWORD: &str = "demo-admin-pass";
-const LIBRARIAN_PASSWORD: &str = "demo-librarian-pass";
-const MEMBER_PASSWORD: &str = "demo-member-pass";
-const EMAIL_DOMAIN: &str = "demo.library";
-
-const fn member(username: &'static str) -> DemoUser {
-    DemoUser {
-        username,
-        role: Role::Member,
-        password: MEMBER_PASSWORD,
-    }
-}
-
-const USERS: &[DemoUser] = &[
-    DemoUser {
-        username: "admin",
-        role: Role::Admin,
-        password: ADMIN_PASSWORD,
-    },
-    DemoUser {
-        username: "librarian",
-        role: Role::Librarian,
-        password: LIBRARIAN_PASSWORD,
-    },
-    member("maria.garcia"),
-    member("tom_okafor"),
-    member("li.wei"),
-    member("sam.patel"),
-    member("emma.jones"),
-    member("noah.k"),
-    member("yuki.tanaka"),
-    member("olivia.brown"),
-];
-
-#[derive(Clone, Copy)]
-enum Act {
-    Borrow,
-    Return,
-    Renew,
-    Hold,
-}
-
-/// The library's recent past, oldest first: (days before now, what, who, which title).
-/// With the default policy (14-day loans, 3 days to pick up a hold) this leaves two loans
-/// overdue, one renewed, a hold ready for pickup and two readers queueing for a book
-/// whose copies are all out.
-const HISTORY: &[(i64, Act, &str, &str)] = &[
-    (40, Act::Borrow, "maria.garcia", "Pride and Prejudice"),
-    (35, Act::Borrow, "tom_okafor", "Dune"),
-    (30, Act::Borrow, "li.wei", "The Hobbit"),
-    (26, Act::Return, "maria.garcia", "Pride and Prejudice"),
-    (25, Act::Borrow, "sam.patel", "Neuromancer"),
-    (22, Act::Return, "tom_okafor", "Dune"),
-    (20, Act::Borrow, "emma.jones", "Nineteen Eighty-Four"),
-    (20, Act::Return, "li.wei", "The Hobbit"),
-    (
-        16,
-        Act::Borrow,
-        "noah.k",
-        "Sapiens: A Brief History of Humankind",
-    ),
-    (12, Act::Borrow, "olivia.brown", "The Martian"),
-    (9, Act::Borrow, "sam.patel", "Cosmos"),
-    (
-        8,
-        Act::Borrow,
-        "tom_okafor",
-        "Harry Potter and the Philosopher's Stone",
-    ),
-    (
-        7,
-        Act::Borrow,
-        "li.wei",
-        "Harry Potter and the Philosopher's Stone",
-    ),
-    (6, Act::Hold, "maria.garcia", "The Martian"),
-    (5, Act::Borrow, "maria.garcia", "Matilda"),
-    (
-        4,
-        Act::Hold,
-        "emma.jones",
-        "Harry Potter and the Philosopher's Stone",
-    ),
-    (
-        3,
-        Act::Renew,
-        "noah.k",
-        "Sapiens: A Brief History of Humankind",
-    ),
-    (
-        2,
-        Act::Hold,
-        "yuki.tanaka",
-        "Harry Potter and the Philosopher's Stone",
-    ),
-    (2, Act::Borrow, "olivia.brown", "The Left Hand of Darkness"),
-    (1, Act::Return, "olivia.brown", "The Martian"),
-    (1, Act::Borrow, "yuki.tanaka", "The Very Hungry Caterpillar"),
-];
+const BOOKS: &str = include_str!("demo/books.csv");
+const CIRCULATION: &str = include_str!("demo/circulation.txt");
 
 const DAY: i64 = 24 * 60 * 60;
 
@@ -189,17 +92,20 @@ struct Summary {
     users: i64,
     loans: [(LoanStatus, i64); 3],
     holds: [(HoldStatus, i64); 2],
+    logins: Vec<Login>,
 }
 
 /// Fills a fresh database at `path` in one transaction.
 fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error::Error>> {
     let cost = settings.config.bcrypt_cost;
     let policy = Policy::from_config(&settings.config);
+    let logins = people()?;
+    let events = script::parse(CIRCULATION).map_err(|e| format!("circulation.txt {e}"))?;
     // bcrypt is slow by design: hash before taking the write lock.
-    let hashes = USERS
+    let hashes = logins
         .iter()
-        .map(|u| {
-            crate::auth::password::hash_blocking(&Password::parse(u.password)?, cost)
+        .map(|login| {
+            crate::auth::password::hash_blocking(&Password::parse(login.password)?, cost)
                 .map_err(Into::into)
         })
         .collect::<Result<Vec<String>, Box<dyn std::error::Error>>>()?;
@@ -209,62 +115,61 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut user_ids = HashMap::new();
     let mut staff = None;
-    for (demo, hash) in USERS.iter().zip(&hashes) {
-        let email = Email::parse(&format!("{}@{EMAIL_DOMAIN}", demo.username))?;
-        let username = Username::parse(demo.username)?;
+    for (login, hash) in logins.iter().zip(&hashes) {
         let added = user::insert(
             &tx,
             &NewUser {
-                email: &email,
-                username: &username,
+                email: &login.email,
+                username: &login.username,
                 password_hash: hash,
-                role: Some(demo.role),
+                role: Some(login.role),
             },
         )?;
-        if demo.role == Role::Librarian {
+        if login.role == Role::Librarian {
             staff = Some(Actor::of(&added));
         }
-        user_ids.insert(demo.username, added.id);
+        user_ids.insert(login.username.as_str().to_string(), added.id);
     }
     let staff = staff.ok_or("the demo needs a librarian")?;
 
+    import_books(&tx)?;
     let mut book_ids = HashMap::new();
-    for demo in BOOKS {
-        let data = book_data(demo).map_err(|e| format!("demo book {:?}: {e}", demo.title))?;
-        book_ids.insert(demo.title, book::insert(&tx, &data)?);
-    }
+    book::for_each(&tx, |book| {
+        book_ids.insert(book.data.title.clone(), book.id);
+        Ok(())
+    })?;
 
     let today = now();
-    let mut open_loans: HashMap<(i64, i64), i64> = HashMap::new();
-    for &(days_ago, act, who, title) in HISTORY {
-        let at = today - days_ago * DAY;
+    let mut open_loans = HashMap::new();
+    for event in &events {
+        let at = today - event.days_ago * DAY;
+        let what = |e: String| format!("circulation.txt line {}: {e}", event.line);
         let user_id = *user_ids
-            .get(who)
-            .ok_or_else(|| format!("no demo user {who}"))?;
+            .get(event.username)
+            .ok_or_else(|| what(format!("no demo user {}", event.username)))?;
         let book_id = *book_ids
-            .get(title)
-            .ok_or_else(|| format!("no demo book {title:?}"))?;
-        let what = |e| format!("{who} and {title:?}, {days_ago} days ago: {e}");
-        let loan_of = |loans: &HashMap<(i64, i64), i64>| {
+            .get(event.title)
+            .ok_or_else(|| what(format!("no demo book {:?}", event.title)))?;
+        let open_loan = |loans: &HashMap<_, _>| {
             loans
                 .get(&(user_id, book_id))
                 .copied()
                 .ok_or_else(|| what("no such loan".to_string()))
         };
-        match act {
-            Act::Borrow => {
+        match event.act {
+            Act::Lend => {
                 let lent = lending::borrow(&tx, policy, book_id, user_id, at)
                     .map_err(|e| what(e.to_string()))?;
                 open_loans.insert((user_id, book_id), lent.id);
             }
             Act::Return => {
-                let id = loan_of(&open_loans)?;
+                let id = open_loan(&open_loans)?;
                 lending::return_loan(&tx, policy, staff, id, at)
                     .map_err(|e| what(e.to_string()))?;
                 open_loans.remove(&(user_id, book_id));
             }
             Act::Renew => {
-                let id = loan_of(&open_loans)?;
+                let id = open_loan(&open_loans)?;
                 lending::renew(&tx, policy, staff, id, at).map_err(|e| what(e.to_string()))?;
             }
             Act::Hold => {
@@ -276,31 +181,37 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
     // Bring every hold up to today, as the server would before showing them.
     lending::settle_due(&tx, policy, today)?;
 
-    let summary = summarise(&tx, today)?;
+    let summary = summarise(&tx, today, logins)?;
     tx.commit()?;
     Ok(summary)
 }
 
-/// The demo book through the same field rules the API and the importer apply.
-fn book_data(demo: &DemoBook) -> Result<BookData, String> {
-    let field = |name: &'static str| move |e: String| format!("{name} {e}");
-    Ok(BookData {
-        title: rules::title(demo.title).map_err(field("title"))?,
-        author: rules::author(demo.author).map_err(field("author"))?,
-        subtitle: None,
-        series: None,
-        series_number: None,
-        isbn: rules::isbn(demo.isbn).map_err(field("isbn"))?,
-        publisher: rules::publisher(demo.publisher).map_err(field("publisher"))?,
-        published_year: Some(rules::published_year(demo.year).map_err(field("published_year"))?),
-        language: rules::language(demo.language).map_err(field("language"))?,
-        description: rules::description(demo.description).map_err(field("description"))?,
-        tags: rules::tags(demo.tags.iter().copied()).map_err(field("tags"))?,
-        copies: rules::copies(demo.copies).map_err(field("copies"))?,
-    })
+/// `books.csv` through the importer users run, in the demo's one transaction. The importer
+/// lets a row with a problem pass with a note or skips it; the demo's own file has none.
+/// Returns how many books it added.
+fn import_books(tx: &Transaction) -> Result<u64, Box<dyn std::error::Error>> {
+    let mut import = Import::new(BOOKS.as_bytes().to_vec(), usize::MAX)?;
+    while !import.finished() {
+        import.next_chunk(tx)?;
+    }
+    let report = import.into_report();
+    if let Some(error) = report.errors.first() {
+        return Err(format!("books.csv line {}: {}", error.line, error.reason).into());
+    }
+    if report.updated > 0 {
+        return Err("books.csv has a book twice".into());
+    }
+    // The import names the database (for telling its own exports apart); each copy of the
+    // demo must get its own name when it first starts, as it gets its own JWT secret.
+    setting::forget_instance_id(tx)?;
+    Ok(report.created)
 }
 
-fn summarise(conn: &Connection, today: i64) -> Result<Summary, Box<dyn std::error::Error>> {
+fn summarise(
+    conn: &Connection,
+    today: i64,
+    logins: Vec<Login>,
+) -> Result<Summary, Box<dyn std::error::Error>> {
     let one = Page {
         page: 1,
         per_page: 1,
@@ -319,9 +230,14 @@ fn summarise(conn: &Connection, today: i64) -> Result<Summary, Box<dyn std::erro
         };
         Ok((status, hold::list(conn, filter, today, one)?.1))
     };
+    let mut copies = 0;
+    book::for_each(conn, |book| {
+        copies += book.data.copies;
+        Ok(())
+    })?;
     Ok(Summary {
         books: book::count(conn)?,
-        copies: BOOKS.iter().map(|b| b.copies).sum(),
+        copies,
         users: user::count(conn)?,
         loans: [
             loans_with(LoanStatus::Active)?,
@@ -332,6 +248,7 @@ fn summarise(conn: &Connection, today: i64) -> Result<Summary, Box<dyn std::erro
             holds_with(HoldStatus::Ready)?,
             holds_with(HoldStatus::Waiting)?,
         ],
+        logins,
     })
 }
 
@@ -339,10 +256,8 @@ fn summarise(conn: &Connection, today: i64) -> Result<Summary, Box<dyn std::erro
 /// The server turns WAL back on when it opens the file.
 fn compact(path: &Path) -> CliResult {
     let conn = Connection::open(path)?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
-    if mode != "delete" {
-        return Err(format!("could not leave WAL mode (journal_mode is {mode})").into());
-    }
+    conn.busy_timeout(Duration::from_secs(10))?;
+    leave_wal(&conn)?;
     conn.execute_batch("VACUUM")?;
     let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if check != "ok" {
@@ -350,6 +265,29 @@ fn compact(path: &Path) -> CliResult {
     }
     conn.close().map_err(|(_, e)| e)?;
     Ok(())
+}
+
+/// Leaving WAL needs the file to itself, but the writer and checkpoint threads of the `Db`
+/// just dropped close their connections in their own time, after `drop` has returned; and
+/// SQLite does not wait for them to change the journal mode. So: try again for a while.
+fn leave_wal(conn: &Connection) -> CliResult {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mode = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| {
+            r.get::<_, String>(0)
+        });
+        let busy = match &mode {
+            Ok(mode) => mode == "wal",
+            Err(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy),
+        };
+        if !busy || Instant::now() >= deadline {
+            return match mode? {
+                mode if mode == "delete" => Ok(()),
+                mode => Err(format!("could not leave WAL mode (journal_mode is {mode})").into()),
+            };
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn print_summary(target: &Path, summary: &Summary) {
@@ -378,21 +316,26 @@ fn print_summary(target: &Path, summary: &Summary) {
     println!("  loans: {}", counts(&loans));
     println!("  holds: {}", counts(&holds));
     println!("demo logins (for demos only; never use these passwords for real):");
-    for demo in USERS.iter().filter(|u| u.role != Role::Member) {
+    for login in &summary.logins {
         println!(
-            "  {:<9}  {}@{EMAIL_DOMAIN}  /  {}",
-            demo.role.as_str(),
-            demo.username,
-            demo.password
+            "  {:<9}  {}  /  {}",
+            login.role.as_str(),
+            login.email.as_str(),
+            login.password
         );
     }
-    let members: Vec<&str> = USERS
-        .iter()
-        .filter(|u| u.role == Role::Member)
-        .map(|u| u.username)
-        .collect();
-    println!(
-        "  members    <username>@{EMAIL_DOMAIN}  /  {MEMBER_PASSWORD}  ({})",
-        members.join(", ")
-    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_book_imports_cleanly_and_leaves_no_name() {
+        let mut conn = crate::db::open_migrated_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        let created = import_books(&tx).unwrap();
+        assert_eq!(created as usize, BOOKS.lines().count() - 1);
+        assert_eq!(setting::get(&tx, "instance_id").unwrap(), None);
+    }
 }

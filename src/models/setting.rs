@@ -41,6 +41,13 @@ pub fn instance_id(conn: &Connection) -> ApiResult<String> {
     Ok(get(conn, INSTANCE_ID)?.unwrap_or_default())
 }
 
+/// Drops the name, for a file made to be copied (the demo): each copy then names itself
+/// when it first starts, so one copy's exports are not taken for another's.
+pub fn forget_instance_id(conn: &Connection) -> ApiResult<()> {
+    conn.execute("DELETE FROM settings WHERE key = ?1", [INSTANCE_ID])?;
+    Ok(())
+}
+
 const INSTANCE_ID: &str = "instance_id";
 
 #[cfg(test)]

@@ -186,3 +186,21 @@ fn demo_refuses_an_existing_path() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
     assert_eq!(std::fs::read(&target).unwrap(), b"precious");
 }
+
+/// Every copy of a demo names itself when it first starts: a shared instance id would make
+/// one copy take another's exports for its own, a shared JWT secret would let tokens pass
+/// between them.
+#[test]
+fn a_fresh_demo_carries_no_name_or_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path(), "fresh.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let named: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM settings WHERE key IN ('instance_id', 'jwt_secret')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(named, 0);
+}
