@@ -177,6 +177,7 @@ fn create_admin(settings: &Settings, email: &str, username: &str) -> CliResult {
     let admin = user::insert(
         &tx,
         &NewUser {
+            card_prefix: &settings.config.card_prefix,
             email: &email,
             username: &username,
             password_hash: &hash,

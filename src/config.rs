@@ -72,6 +72,15 @@ pub struct Config {
     pub hold_pickup_days: u32,
     /// Open holds (waiting or ready) a member may have at once.
     pub max_holds: u32,
+    /// Members may borrow for themselves (by book, ISBN or a copy's barcode); when off,
+    /// only staff lend, at the desk.
+    pub self_checkout: bool,
+    /// A patron with a loan past its due date borrows nothing more until it is back.
+    pub overdue_blocks_lending: bool,
+    /// Barcodes the server gives new copies: this prefix and a six-digit number.
+    pub item_barcode_prefix: String,
+    /// Card numbers the server gives new patrons: this prefix and a six-digit number.
+    pub card_prefix: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -112,6 +121,10 @@ impl Default for Config {
             max_renewals: 2,
             hold_pickup_days: 3,
             max_holds: 10,
+            self_checkout: true,
+            overdue_blocks_lending: true,
+            item_barcode_prefix: String::new(),
+            card_prefix: "P".into(),
         }
     }
 }
@@ -146,6 +159,20 @@ impl Config {
                 "bcrypt_cost must be between 4 and 31, not {}",
                 config.bcrypt_cost
             ))));
+        }
+        for (key, prefix) in [
+            ("item_barcode_prefix", &config.item_barcode_prefix),
+            ("card_prefix", &config.card_prefix),
+        ] {
+            if prefix.len() > 16
+                || !prefix
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '/' | '_'))
+            {
+                return Err(Box::new(rocket::figment::Error::from(format!(
+                    "{key} must be at most 16 letters, digits or - . / _, not {prefix:?}"
+                ))));
+            }
         }
         Ok(config)
     }

@@ -60,6 +60,7 @@ const MIGRATIONS: &[Migration] = &[
         "006_book_series",
         include_str!("../migrations/006_book_series.sql"),
     ),
+    rebuild("007_items", include_str!("../migrations/007_items.sql")),
 ];
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;

@@ -27,6 +27,9 @@ pub enum AppError {
     NotFound,
     #[error("conflict")]
     Conflict(FieldErrors),
+    /// A circulation refusal: a stable code for pages to word, and an English sentence.
+    #[error("refused: {}", .0.code)]
+    Refused(Box<Refusal>),
     #[error("payload too large")]
     TooLarge,
     #[error("unsupported media type")]
@@ -58,12 +61,55 @@ impl AppError {
             AppError::Forbidden => Status::Forbidden,
             AppError::NotFound => Status::NotFound,
             AppError::Conflict(_) => Status::Conflict,
+            AppError::Refused(refusal) => refusal.status,
             AppError::TooLarge => Status::PayloadTooLarge,
             AppError::Unsupported => Status::UnsupportedMediaType,
             AppError::TooMany { .. } => Status::TooManyRequests,
             AppError::Busy(_) => Status::ServiceUnavailable,
             AppError::Internal(_) => Status::InternalServerError,
         }
+    }
+}
+
+/// Why the desk (or a member) was refused: `code` never changes once published, `params`
+/// carry what a page needs to say it in its own words, and `detail` says it in English,
+/// for a librarian to act on ("Copy 000123 is on loan to Ana Lima (5B), due 3 Dec").
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub status: Status,
+    pub code: &'static str,
+    /// The request field the refusal is about; its `errors` entry repeats `detail`.
+    pub field: &'static str,
+    pub detail: String,
+    pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Refusal {
+    /// A 409 with no parameters yet.
+    pub fn new(code: &'static str, field: &'static str, detail: impl Into<String>) -> Refusal {
+        Refusal {
+            status: Status::Conflict,
+            code,
+            field,
+            detail: detail.into(),
+            params: serde_json::Map::new(),
+        }
+    }
+
+    pub fn status(mut self, status: Status) -> Refusal {
+        self.status = status;
+        self
+    }
+
+    pub fn param(mut self, name: &str, value: impl Into<serde_json::Value>) -> Refusal {
+        self.params.insert(name.to_string(), value.into());
+        self
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> AppError {
+        AppError::Refused(Box::new(refusal))
     }
 }
 
@@ -101,15 +147,51 @@ pub struct ErrorEnvelope<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     errors: Option<&'a BTreeMap<String, String>>,
+    /// On circulation refusals: a stable code, such as `item_on_loan` (see the README).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    code: Option<&'a str>,
+    /// On circulation refusals: what the refusal is about, for a page to word it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, value_type = Option<Object>)]
+    params: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    /// On circulation refusals: the reason in English, for a librarian to act on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    detail: Option<&'a str>,
 }
 
 /// `{"message", "status"}` (plus `errors` when given) with a matching HTTP status.
 pub fn error_response<'o>(status: Status, errors: Option<&FieldErrors>) -> Response<'o> {
-    let body = ErrorEnvelope {
-        message: reason(status),
-        status: status.code,
-        errors: errors.filter(|e| !e.is_empty()),
-    };
+    envelope_response(
+        status,
+        ErrorEnvelope {
+            message: reason(status),
+            status: status.code,
+            errors: errors.filter(|e| !e.is_empty()),
+            code: None,
+            params: None,
+            detail: None,
+        },
+    )
+}
+
+fn refusal_response<'o>(refusal: &Refusal) -> Response<'o> {
+    let errors = one(refusal.field, refusal.detail.clone());
+    envelope_response(
+        refusal.status,
+        ErrorEnvelope {
+            message: reason(refusal.status),
+            status: refusal.status.code,
+            errors: Some(&errors),
+            code: Some(refusal.code),
+            params: Some(&refusal.params),
+            detail: Some(&refusal.detail),
+        },
+    )
+}
+
+fn envelope_response<'o>(status: Status, body: ErrorEnvelope) -> Response<'o> {
     // Strings and a map of strings: serialising cannot fail, but a panic is no answer.
     let bytes = serde_json::to_vec(&body)
         .unwrap_or_else(|_| br#"{"message":"INTERNAL SERVER ERROR","status":500}"#.to_vec());
@@ -141,6 +223,7 @@ impl<'r> Responder<'r, 'static> for AppError {
             AppError::Invalid(errors) | AppError::Conflict(errors) => {
                 error_response(status, Some(errors))
             }
+            AppError::Refused(refusal) => refusal_response(refusal),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 error_response(status, None)

@@ -17,7 +17,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, RefOr, Required, Response};
 use utoipa::{Modify, OpenApi};
 
-use crate::controllers::{admin, books, health, holds, images, loans, users};
+use crate::controllers::{admin, books, desk, health, holds, images, items, loans, users};
 use crate::error::ErrorEnvelope;
 use crate::views::envelope::{Detail, Meta};
 use crate::views::user::UserView;
@@ -60,6 +60,19 @@ use crate::views::user::UserView;
         holds::place,
         holds::list,
         holds::cancel,
+        items::for_book,
+        items::add,
+        items::by_id,
+        items::by_barcode,
+        items::change,
+        items::withdraw,
+        items::lost,
+        items::found,
+        desk::check_in,
+        desk::search,
+        desk::by_card,
+        desk::by_id,
+        desk::change,
         images::profile,
         images::cover,
         admin::index,
@@ -73,6 +86,8 @@ use crate::views::user::UserView;
         (name = "users", description = "Accounts, login, profiles and password reset"),
         (name = "books", description = "The catalogue: search, covers, CSV import and export"),
         (name = "circulation", description = "Loans, returns, renewals and holds"),
+        (name = "copies", description = "A book's copies (items), each with its barcode and status"),
+        (name = "desk", description = "The circulation desk: check-in by barcode, patrons by card, name or group"),
         (name = "images", description = "Profile pictures and covers"),
         (name = "service", description = "Health and this document"),
     )

@@ -83,6 +83,9 @@ mod tests {
             token_key: "k".into(),
             created_at: 0,
             modified_at: 0,
+            full_name: None,
+            card_number: None,
+            group: None,
         }
     }
 

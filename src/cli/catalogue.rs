@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::models::book;
+use crate::services::copies::CopyRules;
 use crate::services::{csv_format, import};
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
@@ -32,7 +33,8 @@ pub fn import(settings: &Settings, file: &Path) -> CliResult {
     let mut conn = db.get()?;
     let bar = progress_bar(bytes.len() as u64, "bytes");
     // One short transaction a chunk, so a server using the same database keeps lending.
-    let report = import::import_file(&mut conn, bytes, &mut |read| bar.set_position(read))
+    let rules = CopyRules::from_config(&settings.config);
+    let report = import::import_file(&mut conn, bytes, rules, &mut |read| bar.set_position(read))
         .map_err(|e| match e {
             crate::error::AppError::Invalid(errors) => errors
                 .into_iter()

@@ -22,8 +22,10 @@ use crate::db::Db;
 use crate::domain::{Password, Role};
 use crate::models::hold::{self, HoldFilter, HoldStatus};
 use crate::models::loan::{self, LoanFilter, LoanStatus};
-use crate::models::user::{self, NewUser};
+use crate::domain::item::Barcode;
+use crate::models::user::{self, NewUser, PatronFields};
 use crate::models::{book, now, setting, Page};
+use crate::services::copies::CopyRules;
 use crate::services::import::Import;
 use crate::services::lending::{self, Actor, Policy};
 use people::{people, Login};
@@ -123,8 +125,16 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
                 username: &login.username,
                 password_hash: hash,
                 role: Some(login.role),
+                card_prefix: &settings.config.card_prefix,
             },
         )?;
+        let patron = PatronFields {
+            full_name: login.full_name.clone(),
+            card_number: added.card_number.as_deref().map(Barcode::parse).transpose()?,
+            group: login.group.clone(),
+        };
+        user::set_patron(&tx, added.id, &patron)?;
+        let added = user::find(&tx, added.id)?.ok_or("a demo user vanished")?;
         if login.role == Role::Librarian {
             staff = Some(Actor::of(&added));
         }
@@ -132,7 +142,7 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
     }
     let staff = staff.ok_or("the demo needs a librarian")?;
 
-    import_books(&tx)?;
+    import_books(&tx, CopyRules::from_config(&settings.config))?;
     let mut book_ids = HashMap::new();
     book::for_each(&tx, |book| {
         book_ids.insert(book.data.title.clone(), book.id);
@@ -158,7 +168,8 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
         };
         match event.act {
             Act::Lend => {
-                let lent = lending::borrow(&tx, policy, book_id, user_id, at)
+                let borrower = user::find(&tx, user_id)?.ok_or("a demo user vanished")?;
+                let lent = lending::borrow(&tx, policy, staff, book_id, &borrower, at)
                     .map_err(|e| what(e.to_string()))?;
                 open_loans.insert((user_id, book_id), lent.id);
             }
@@ -189,8 +200,8 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
 /// `books.csv` through the importer users run, in the demo's one transaction. The importer
 /// lets a row with a problem pass with a note or skips it; the demo's own file has none.
 /// Returns how many books it added.
-fn import_books(tx: &Transaction) -> Result<u64, Box<dyn std::error::Error>> {
-    let mut import = Import::new(BOOKS.as_bytes().to_vec(), usize::MAX)?;
+fn import_books(tx: &Transaction, rules: CopyRules) -> Result<u64, Box<dyn std::error::Error>> {
+    let mut import = Import::new(BOOKS.as_bytes().to_vec(), usize::MAX, rules)?;
     while !import.finished() {
         import.next_chunk(tx)?;
     }
@@ -334,7 +345,7 @@ mod tests {
     fn every_demo_book_imports_cleanly_and_leaves_no_name() {
         let mut conn = crate::db::open_migrated_in_memory().unwrap();
         let tx = conn.transaction().unwrap();
-        let created = import_books(&tx).unwrap();
+        let created = import_books(&tx, CopyRules::from_config(&crate::config::Config::default())).unwrap();
         assert_eq!(created as usize, BOOKS.lines().count() - 1);
         assert_eq!(setting::get(&tx, "instance_id").unwrap(), None);
     }

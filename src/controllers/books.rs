@@ -16,7 +16,7 @@ use crate::media::{replace_picture, Kind, MediaStore};
 use crate::models::book::{self, Book};
 use crate::models::{hold, now};
 use crate::services::import::{Import, ImportReport};
-use crate::services::lending::{self, Policy};
+use crate::services::copies::{self, CopyRules};
 use crate::services::{csv_format, import};
 use crate::views::book::{BookPatch, BookQuery, BookRequest, BookView};
 use crate::views::envelope::{Envelope, ListEnvelope};
@@ -52,11 +52,18 @@ async fn load(db: &Db, id: i64) -> ApiResult<Book> {
     (status = 409, description = "Another book has this ISBN", body = ErrorEnvelope),
 ))]
 #[post("/books", data = "<body>")]
-pub(crate) async fn create(_staff: Librarian, db: &State<Db>, body: Fields<BookRequest>) -> Reply {
+pub(crate) async fn create(
+    _staff: Librarian,
+    db: &State<Db>,
+    config: &State<Config>,
+    body: Fields<BookRequest>,
+) -> Reply {
     let data = body.0.validate()?;
+    let rules = CopyRules::from_config(config);
     let book = db
         .write(move |tx| {
             let id = book::insert(tx, &data)?;
+            copies::set_count(tx, rules.policy, id, data.copies, &rules.prefix, now())?;
             book::find(tx, id)?.ok_or_else(|| AppError::Internal("inserted book vanished".into()))
         })
         .await?;
@@ -124,15 +131,14 @@ pub(crate) async fn change(
     body: Fields<BookPatch>,
 ) -> Reply {
     let patch = body.0;
-    let policy = Policy::from_config(config);
+    let rules = CopyRules::from_config(config);
     let book = db
         .write(move |tx| {
             let at = now();
             let current = book::find(tx, id)?.ok_or(AppError::NotFound)?;
             let data = patch.apply(current.data()?)?;
-            lending::check_copies(tx, id, data.copies, at)?;
+            copies::set_count(tx, rules.policy, id, data.copies, &rules.prefix, at)?;
             book::update(tx, id, &data)?;
-            lending::settle(tx, policy, id, at)?;
             book::find(tx, id)?.ok_or(AppError::NotFound)
         })
         .await?;
@@ -241,9 +247,15 @@ pub(crate) async fn export_csv(_staff: Librarian, db: &State<Db>) -> ApiResult<C
         (status = 200, description = "What was created, updated and skipped", body = Envelope<ImportReport>),
 ))]
 #[post("/books/import", data = "<upload>")]
-pub(crate) async fn import_csv(_staff: Librarian, db: &State<Db>, upload: Multipart) -> Reply {
+pub(crate) async fn import_csv(
+    _staff: Librarian,
+    db: &State<Db>,
+    config: &State<Config>,
+    upload: Multipart,
+) -> Reply {
     let file = upload.0.file_alone("file")?;
-    let import = Import::new(file.bytes, import::REPORTED_ERRORS)?;
+    let rules = CopyRules::from_config(config);
+    let import = Import::new(file.bytes, import::REPORTED_ERRORS, rules)?;
     // A task of its own: a client that hangs up mid-way must not stop the import between
     // two chunks, where nobody would learn how far it got.
     let report = rocket::tokio::spawn(import_in_chunks(db.inner().clone(), import)).await??;

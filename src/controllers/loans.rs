@@ -1,21 +1,23 @@
 //! /loans: borrowing, listing, returning and renewing.
 
+use rocket::http::Status;
 use rocket::{get, post, routes, Route, State};
 
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
-use crate::error::AppError;
 use crate::error::ErrorEnvelope;
+use crate::error::{ApiResult, AppError, Refusal};
 use crate::models::loan;
 use crate::models::loan::LoanStatus;
 use crate::models::now;
-use crate::models::user;
+use crate::models::user::{self, User};
+use crate::models::{book, item};
 use crate::services::lending::{self, Actor, Policy};
 use crate::views::envelope::{Envelope, ListEnvelope};
 use crate::views::envelope::{Reply, Success};
 use crate::views::input::{Empty, Fields, NoFields};
-use crate::views::loan::{loan_filter, BorrowRequest, LoanView};
+use crate::views::loan::{loan_filter, BorrowRequest, Borrower, LoanView, Wanted};
 use crate::views::paging;
 use crate::views::query::QueryParams;
 
@@ -23,11 +25,15 @@ pub fn routes() -> Vec<Route> {
     routes![borrow, list, by_id, return_loan, renew]
 }
 
-/// A member borrows for themself; staff may name any `user_id`.
+/// Lends one copy: scanned (`barcode`, `item_id`) or any free copy of a book (`book_id`,
+/// `isbn`). Staff lend to anyone (`card_number`, `user_id`); a member borrows for themself
+/// while `self_checkout` is on. Refusals carry a stable `code` and its `params`.
 #[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), request_body = BorrowRequest, responses(
     (status = 201, description = "Lent", body = Envelope<LoanView>),
-    (status = 404, description = "No such book or user", body = ErrorEnvelope),
-    (status = 409, description = "No copy free, the user's limit reached, or already borrowed", body = ErrorEnvelope),
+    (status = 403, description = "Another member named, or self-checkout is off (`self_checkout_off`)", body = ErrorEnvelope),
+    (status = 404, description = "No such book, copy (`unknown_barcode`) or patron (`unknown_card`)", body = ErrorEnvelope),
+    (status = 409, description = "The copy cannot go (`item_on_loan`, `item_on_hold_shelf`, `item_not_available`, `item_withdrawn`, `item_lost`), no copy is free (`no_copy_free`, `hold_still_waiting`), or the patron may borrow nothing more (`already_borrowed`, `loan_limit`, `patron_overdue`)", body = ErrorEnvelope),
+    (status = 422, description = "A card scanned as a copy or a copy as a card (`patron_card_not_item`, `item_not_card`)", body = ErrorEnvelope),
 ))]
 #[post("/loans", data = "<body>")]
 pub(crate) async fn borrow(
@@ -38,19 +44,76 @@ pub(crate) async fn borrow(
 ) -> Reply {
     let request = body.0.validate()?;
     let actor = Actor::of(&auth.0);
-    let borrower = request.user_id.unwrap_or(actor.id);
-    actor.may_act_for(borrower)?;
     let policy = Policy::from_config(config);
+    if !actor.staff {
+        if let Borrower::User(id) = request.borrower {
+            actor.may_act_for(id)?;
+        }
+        if !policy.self_checkout {
+            return Err(Refusal::new(
+                "self_checkout_off",
+                "user_id",
+                "Self-checkout is switched off: please borrow at the desk",
+            )
+            .status(Status::Forbidden)
+            .into());
+        }
+    }
+    let me = auth.0;
     let at = now();
     let lent = db
         .write(move |tx| {
-            if borrower != actor.id {
-                user::find(tx, borrower)?.ok_or(AppError::NotFound)?;
+            let borrower = match request.borrower {
+                Borrower::Myself => me,
+                Borrower::User(id) => user::find(tx, id)?.ok_or(AppError::NotFound)?,
+                Borrower::Card(card) => patron_by_card(tx, card.as_str())?,
+            };
+            actor.may_act_for(borrower.id)?;
+            match request.wanted {
+                Wanted::Barcode(code) => {
+                    let Some(copy) = item::find_by_barcode(tx, code.as_str())? else {
+                        return Err(lending::unknown_barcode(tx, code.as_str())?);
+                    };
+                    lending::lend(tx, policy, actor, copy, &borrower, at)
+                }
+                Wanted::Item(id) => {
+                    let copy = item::find(tx, id)?.ok_or(AppError::NotFound)?;
+                    lending::lend(tx, policy, actor, copy, &borrower, at)
+                }
+                Wanted::Book(id) => lending::borrow(tx, policy, actor, id, &borrower, at),
+                Wanted::Isbn(isbn) => {
+                    let found = book::find_by_isbn(tx, &isbn)?.ok_or(AppError::NotFound)?;
+                    lending::borrow(tx, policy, actor, found.id, &borrower, at)
+                }
             }
-            lending::borrow(tx, policy, request.book_id, borrower, at)
         })
         .await?;
     Ok(Success::created("BORROW BOOK", LoanView::new(&lent, at)))
+}
+
+/// The patron with this card; a copy's barcode scanned instead is named as such.
+pub(crate) fn patron_by_card(conn: &rusqlite::Connection, card: &str) -> ApiResult<User> {
+    if let Some(patron) = user::find_by_card(conn, card)? {
+        return Ok(patron);
+    }
+    if item::find_by_barcode(conn, card)?.is_some() {
+        return Err(Refusal::new(
+            "item_not_card",
+            "card_number",
+            format!("{card} is a copy's barcode, not a library card"),
+        )
+        .status(Status::UnprocessableEntity)
+        .param("card_number", card)
+        .into());
+    }
+    Err(Refusal::new(
+        "unknown_card",
+        "card_number",
+        format!("No patron has the card {card}"),
+    )
+    .status(Status::NotFound)
+    .param("card_number", card)
+    .into())
 }
 
 /// Members see their own loans (naming another `user_id` is a 403); staff see everyone's.

@@ -2,9 +2,11 @@
 
 pub mod admin;
 pub mod books;
+pub mod desk;
 pub mod health;
 pub mod holds;
 pub mod images;
+pub mod items;
 pub mod loans;
 pub mod users;
 
@@ -17,6 +19,8 @@ pub fn routes() -> Vec<rocket::Route> {
         users::routes(),
         loans::routes(),
         holds::routes(),
+        items::routes(),
+        desk::routes(),
     ]
     .concat()
 }

@@ -63,6 +63,7 @@ pub(crate) async fn register(
 ) -> Reply {
     let new = body.0.validate()?;
     let hash = password::hash(&new.password, config.bcrypt_cost).await?;
+    let card_prefix = config.card_prefix.clone();
     let user = db
         .write(move |tx| {
             user::insert(
@@ -72,6 +73,7 @@ pub(crate) async fn register(
                     username: &new.username,
                     password_hash: &hash,
                     role: None,
+                    card_prefix: &card_prefix,
                 },
             )
         })

@@ -2,6 +2,7 @@
 //! is the only place that rule is written.
 
 pub mod book;
+pub mod item;
 mod isbn;
 mod user;
 

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 use rusqlite::types::{Type, Value};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
+use super::item::COPIES_OF_B;
 use super::now;
 use crate::db::unique_violation;
 use crate::domain::book::{BookData, Field, FieldValue, Kind, FIELDS};
@@ -26,27 +27,37 @@ pub struct Book {
     pub modified_at: i64,
 }
 
-/// Copies on the shelf for anyone: every copy, less those out on loan, less those a ready
-/// hold keeps for its holder, less one for each reader still waiting. The lending code
-/// decides with the same rule, so what a listing says is what a borrower meets.
-const AVAILABLE: &str = "MAX(0, b.copies
-    - (SELECT COUNT(*) FROM loans l WHERE l.book_id = b.id AND l.returned_at IS NULL)
-    - (SELECT COUNT(*) FROM holds h WHERE h.book_id = b.id
-         AND (h.status = 'waiting' OR (h.status = 'ready' AND h.ready_until > unixepoch()))))";
+/// Copies on the shelf for anyone: its items on the shelf, plus those a lapsed ready hold
+/// still keeps (the sweep returns them within a minute), less one for each reader still
+/// waiting. The lending code decides with the same items, so what a listing says is what a
+/// borrower meets.
+const AVAILABLE: &str = "MAX(0,
+      (SELECT COUNT(*) FROM items i WHERE i.book_id = b.id AND i.status = 'available')
+    + (SELECT COUNT(*) FROM holds h WHERE h.book_id = b.id
+         AND h.status = 'ready' AND h.ready_until <= unixepoch())
+    - (SELECT COUNT(*) FROM holds h WHERE h.book_id = b.id AND h.status = 'waiting'))";
 
-/// "available > 0", cheaply: a book with no open loan and no open hold has all its copies
-/// free, so the full count runs only for the few books in that set (built once per query).
+/// "available > 0", cheaply: only books with a copy on the shelf or a lapsed hold can have
+/// one, so the full count runs only for those (the set is built once per query).
 static IS_AVAILABLE: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "(b.copies > 0 AND (b.id NOT IN (
-             SELECT book_id FROM loans WHERE returned_at IS NULL
-             UNION ALL SELECT book_id FROM holds WHERE status IN ('waiting', 'ready'))
-           OR {AVAILABLE} > 0))"
+        "(b.id IN (SELECT book_id FROM items WHERE status = 'available'
+                   UNION ALL SELECT book_id FROM holds
+                   WHERE status = 'ready' AND ready_until <= unixepoch())
+          AND {AVAILABLE} > 0)"
     )
 });
 
-/// Every column of books, read by name, and `available`.
-static COLUMNS: LazyLock<String> = LazyLock::new(|| format!("b.*, {AVAILABLE} AS available"));
+/// Every column of books, read by name, with `copies` counted from the items and
+/// `available`.
+static COLUMNS: LazyLock<String> =
+    LazyLock::new(|| format!("b.*, {COPIES_OF_B} AS copies, {AVAILABLE} AS available"));
+
+/// Fields kept in the books table: all but `copies`, which the items are (see
+/// `services::copies`).
+fn stored(field: &&Field) -> bool {
+    field.name != "copies"
+}
 
 /// A field's value as SQLite stores it: tags as a JSON array, the ISBN as its 13 digits.
 fn to_sql(value: FieldValue) -> ApiResult<Value> {
@@ -103,15 +114,16 @@ impl Book {
 fn field_values(data: &BookData) -> ApiResult<Vec<Value>> {
     FIELDS
         .iter()
+        .filter(stored)
         .map(|field| to_sql((field.get)(data)))
         .collect()
 }
 
 /// `INSERT INTO books (<every field>, created_at, modified_at) VALUES (?1, …)`.
 static INSERT: LazyLock<String> = LazyLock::new(|| {
-    let names: Vec<&str> = FIELDS.iter().map(|f| f.name).collect();
-    let marks: Vec<String> = (1..=FIELDS.len()).map(|i| format!("?{i}")).collect();
-    let at = FIELDS.len() + 1;
+    let names: Vec<&str> = FIELDS.iter().filter(stored).map(|f| f.name).collect();
+    let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    let at = names.len() + 1;
     format!(
         "INSERT INTO books ({}, created_at, modified_at) VALUES ({}, ?{at}, ?{at})",
         names.join(", "),
@@ -123,13 +135,14 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
 static UPDATE: LazyLock<String> = LazyLock::new(|| {
     let sets: Vec<String> = FIELDS
         .iter()
+        .filter(stored)
         .enumerate()
         .map(|(i, f)| format!("{} = ?{}", f.name, i + 2))
         .collect();
     format!(
         "UPDATE books SET {}, modified_at = ?{} WHERE id = ?1",
         sets.join(", "),
-        FIELDS.len() + 2
+        sets.len() + 2
     )
 });
 

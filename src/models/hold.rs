@@ -74,6 +74,8 @@ pub struct Hold {
     /// it, and so on, while `waiting`; 0 once `ready` (it is past the queue, a copy is set
     /// aside); None when closed (fulfilled, cancelled, expired), as it is in no queue.
     pub position: Option<i64>,
+    /// The copy kept on the hold shelf while the hold is ready.
+    pub item_id: Option<i64>,
 }
 
 /// A hold's columns, its status read as of `now` (an SQL expression, such as a parameter):
@@ -90,7 +92,8 @@ fn select_as_of(now: &str) -> String {
                                      WHERE q.book_id = h.book_id AND q.status = 'waiting'
                                        AND q.id <= h.id)
                 WHEN 'ready' THEN 0
-            END
+            END,
+            h.item_id
         FROM holds h"
     )
 }
@@ -115,6 +118,7 @@ impl Hold {
             status: row.get(4)?,
             ready_until: row.get(5)?,
             position: row.get(6)?,
+            item_id: row.get(7)?,
         })
     }
 }
@@ -160,13 +164,51 @@ pub fn close(conn: &Connection, id: i64, status: HoldStatus, at: i64) -> ApiResu
 }
 
 /// Ready holds on the book whose pickup time has run out become expired, closed at the
-/// moment they lapsed. Returns how many.
-pub fn expire_lapsed(conn: &Connection, book_id: i64, now: i64) -> ApiResult<usize> {
-    Ok(conn.execute(
-        "UPDATE holds SET status = 'expired', closed_at = ready_until
-         WHERE book_id = ?1 AND status = 'ready' AND ready_until <= ?2",
-        params![book_id, now],
-    )?)
+/// moment they lapsed. Returns the copies they had kept on the hold shelf.
+pub fn expire_lapsed(conn: &Connection, book_id: i64, now: i64) -> ApiResult<Vec<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE holds SET status = 'expired', closed_at = ready_until
+             WHERE book_id = ?1 AND status = 'ready' AND ready_until <= ?2
+             RETURNING item_id",
+        )?
+        .query_map(params![book_id, now], |r| r.get::<_, Option<i64>>(0))?
+        .filter_map(Result::transpose)
+        .collect::<rusqlite::Result<Vec<i64>>>()?)
+}
+
+/// The user's waiting and ready holds as of `now`, oldest first.
+pub fn open_for_user(conn: &Connection, user_id: i64, now: i64) -> ApiResult<Vec<Hold>> {
+    let sql = format!(
+        "{} WHERE h.user_id = ?1 AND {} IN ('waiting', 'ready') ORDER BY h.id",
+        select_as_of("?2"),
+        status_as_of("?2")
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_map([user_id, now], Hold::from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The ready hold a copy is kept for, if any.
+pub fn ready_for_item(conn: &Connection, item_id: i64) -> ApiResult<Option<Hold>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "{} WHERE h.item_id = ?1 AND h.status = 'ready'",
+            *SELECT
+        ))?
+        .query_row([item_id], Hold::from_row)
+        .optional()?)
+}
+
+/// Takes a ready hold back into the queue, at its old place: its copy is gone (lost, say).
+pub fn back_to_waiting(conn: &Connection, id: i64) -> ApiResult<()> {
+    conn.execute(
+        "UPDATE holds SET status = 'waiting', ready_until = NULL, item_id = NULL
+         WHERE id = ?1 AND status = 'ready'",
+        [id],
+    )?;
+    Ok(())
 }
 
 /// Ready holds on the book still within their pickup time: copies set aside.
@@ -185,14 +227,23 @@ pub fn count_waiting(conn: &Connection, book_id: i64) -> ApiResult<i64> {
         .query_row([book_id], |r| r.get(0))?)
 }
 
-/// Makes the first `count` waiting holds on the book ready until `ready_until`.
-pub fn promote(conn: &Connection, book_id: i64, count: i64, ready_until: i64) -> ApiResult<usize> {
-    Ok(conn.execute(
-        "UPDATE holds SET status = 'ready', ready_until = ?3
-         WHERE id IN (SELECT id FROM holds WHERE book_id = ?1 AND status = 'waiting'
-                      ORDER BY id LIMIT ?2)",
-        params![book_id, count, ready_until],
-    )?)
+/// Makes the first waiting hold on the book ready until `ready_until`, keeping `item_id`
+/// for it; returns the hold, or None when no one waits.
+pub fn promote(
+    conn: &Connection,
+    book_id: i64,
+    item_id: i64,
+    ready_until: i64,
+) -> ApiResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE holds SET status = 'ready', ready_until = ?3, item_id = ?2
+             WHERE id = (SELECT id FROM holds WHERE book_id = ?1 AND status = 'waiting'
+                         ORDER BY id LIMIT 1)
+             RETURNING id",
+        )?
+        .query_row(params![book_id, item_id, ready_until], |r| r.get(0))
+        .optional()?)
 }
 
 /// Open holds of the user as of `now`: waiting, or ready with pickup time left.
@@ -206,20 +257,17 @@ pub fn count_open_for_user(conn: &Connection, user_id: i64, now: i64) -> ApiResu
 }
 
 /// Books whose holds the clock or the shelf has moved on since they were last settled: a
-/// ready hold has lapsed, or a copy is free while readers wait (its copies were raised by
-/// an import, say). A read, so the background sweep takes the writer only when needed.
+/// ready hold has lapsed, or a copy is on the shelf while readers wait (an upgraded
+/// database, say). A read, so the background sweep takes the writer only when needed.
 pub fn books_to_settle(conn: &Connection, now: i64) -> ApiResult<Vec<i64>> {
     let books = conn
         .prepare_cached(
             "SELECT book_id FROM holds WHERE status = 'ready' AND ready_until <= ?1
              UNION
-             SELECT b.id FROM books b
-             WHERE b.id IN (SELECT book_id FROM holds WHERE status = 'waiting')
-               AND b.copies > (SELECT COUNT(*) FROM loans l
-                               WHERE l.book_id = b.id AND l.returned_at IS NULL)
-                            + (SELECT COUNT(*) FROM holds r
-                               WHERE r.book_id = b.id AND r.status = 'ready'
-                                 AND r.ready_until > ?1)",
+             SELECT DISTINCT h.book_id FROM holds h
+             WHERE h.status = 'waiting'
+               AND EXISTS (SELECT 1 FROM items i
+                           WHERE i.book_id = h.book_id AND i.status = 'available')",
         )?
         .query_map([now], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<i64>>>()?;

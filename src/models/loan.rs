@@ -3,6 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
+use super::item::Item;
 use super::Page;
 use crate::db::unique_violation;
 use crate::error::{ApiResult, AppError};
@@ -45,9 +46,14 @@ pub struct Loan {
     pub due_at: i64,
     pub returned_at: Option<i64>,
     pub renewals: i64,
+    /// The copy lent; None only for loans returned before copies had barcodes.
+    pub item_id: Option<i64>,
+    /// The copy's barcode, read with the loan.
+    pub barcode: Option<String>,
 }
 
-const COLUMNS: &str = "id, book_id, user_id, borrowed_at, due_at, returned_at, renewals";
+const COLUMNS: &str = "id, book_id, user_id, borrowed_at, due_at, returned_at, renewals, item_id,
+    (SELECT barcode FROM items WHERE items.id = loans.item_id) AS barcode";
 
 impl Loan {
     fn from_row(row: &Row) -> rusqlite::Result<Loan> {
@@ -59,6 +65,8 @@ impl Loan {
             due_at: row.get(4)?,
             returned_at: row.get(5)?,
             renewals: row.get(6)?,
+            item_id: row.get(7)?,
+            barcode: row.get(8)?,
         })
     }
 
@@ -72,13 +80,40 @@ impl Loan {
     }
 }
 
-/// How many copies the book has, or None when there is no such book. The catalogue owns
-/// `books`; this is the one column lending depends on.
-pub fn book_copies(conn: &Connection, book_id: i64) -> ApiResult<Option<i64>> {
+/// Whether the book exists. The catalogue owns `books`; lending only asks this.
+pub fn book_exists(conn: &Connection, book_id: i64) -> ApiResult<bool> {
     Ok(conn
-        .prepare_cached("SELECT copies FROM books WHERE id = ?1")?
-        .query_row([book_id], |r| r.get(0))
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM books WHERE id = ?1)")?
+        .query_row([book_id], |r| r.get(0))?)
+}
+
+/// The open loan of a copy, if it is out.
+pub fn out_for_item(conn: &Connection, item_id: i64) -> ApiResult<Option<Loan>> {
+    let sql = format!("SELECT {COLUMNS} FROM loans WHERE item_id = ?1 AND returned_at IS NULL");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([item_id], Loan::from_row)
         .optional()?)
+}
+
+/// The user's loans not yet returned, soonest due first.
+pub fn out_for_user(conn: &Connection, user_id: i64) -> ApiResult<Vec<Loan>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM loans WHERE user_id = ?1 AND returned_at IS NULL ORDER BY due_at, id"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_map([user_id], Loan::from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The user's loans out past their due date at `now`.
+pub fn count_overdue_for_user(conn: &Connection, user_id: i64, now: i64) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM loans WHERE user_id = ?1 AND returned_at IS NULL AND due_at < ?2",
+        )?
+        .query_row([user_id, now], |r| r.get(0))?)
 }
 
 pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Loan>> {
@@ -91,15 +126,16 @@ pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Loan>> {
 
 pub fn insert(
     conn: &Connection,
-    book_id: i64,
+    item: &Item,
     user_id: i64,
     borrowed_at: i64,
     due_at: i64,
 ) -> ApiResult<Loan> {
-    conn.execute(
-        "INSERT INTO loans (book_id, user_id, borrowed_at, due_at) VALUES (?1, ?2, ?3, ?4)",
-        params![book_id, user_id, borrowed_at, due_at],
-    )
+    conn.prepare_cached(
+        "INSERT INTO loans (book_id, item_id, user_id, borrowed_at, due_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![item.book_id, item.id, user_id, borrowed_at, due_at])
     .map_err(|e| unique_violation(e, "book_id", "you already have this book on loan"))?;
     let id = conn.last_insert_rowid();
     find(conn, id)?.ok_or_else(|| AppError::Internal("inserted loan vanished".into()))

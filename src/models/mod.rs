@@ -3,6 +3,7 @@
 
 pub mod book;
 pub mod hold;
+pub mod item;
 pub mod loan;
 pub mod password_reset;
 pub mod search_pages;

@@ -50,6 +50,20 @@ pub fn forget_instance_id(conn: &Connection) -> ApiResult<()> {
 
 const INSTANCE_ID: &str = "instance_id";
 
+/// A counter kept in `settings` (the next barcode or card number); 1 when never set.
+pub fn next_number(conn: &Connection, key: &str) -> ApiResult<i64> {
+    Ok(get(conn, key)?
+        .and_then(|value| value.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1))
+}
+
+pub fn set_number(conn: &Connection, key: &str, value: i64) -> ApiResult<()> {
+    conn.prepare_cached("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)")?
+        .execute(params![key, value.to_string()])?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,8 +3,9 @@
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{like_prefix, now, Page};
+use super::{like_prefix, now, setting, Page};
 use crate::db::unique_violation;
+use crate::domain::item::Barcode;
 use crate::domain::{Email, Role, Username};
 use crate::error::{ApiResult, AppError, FieldErrors};
 
@@ -24,12 +25,16 @@ pub struct User {
     pub token_key: String,
     pub created_at: i64,
     pub modified_at: i64,
+    /// What the desk needs: the name on the card, its number, and a group ("5B", "Staff").
+    pub full_name: Option<String>,
+    pub card_number: Option<String>,
+    pub group: Option<String>,
 }
 
 pub const DEFAULT_IMAGE: &str = "default.jpg";
 
-const COLUMNS: &str =
-    "id, username, email, password_hash, image_file, role, token_version, created_at, modified_at, token_key";
+const COLUMNS: &str = "id, username, email, password_hash, image_file, role, token_version,
+    created_at, modified_at, token_key, full_name, card_number, group_name";
 
 impl User {
     fn from_row(row: &Row) -> rusqlite::Result<User> {
@@ -44,7 +49,19 @@ impl User {
             created_at: row.get(7)?,
             modified_at: row.get(8)?,
             token_key: row.get(9)?,
+            full_name: row.get(10)?,
+            card_number: row.get(11)?,
+            group: row.get(12)?,
         })
+    }
+
+    /// How the desk names the patron: "Ana Lima (5B)", or the username without a full name.
+    pub fn display_name(&self) -> String {
+        let name = self.full_name.as_deref().unwrap_or(&self.username);
+        match &self.group {
+            Some(group) => format!("{name} ({group})"),
+            None => name.to_string(),
+        }
     }
 }
 
@@ -66,6 +83,8 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     /// None: admin when the database has no user yet, member otherwise.
     pub role: Option<Role>,
+    /// The prefix of the card number the new user is given (`card_prefix`).
+    pub card_prefix: &'a str,
 }
 
 /// Inserts a user. Call inside a write transaction so that the uniqueness checks and
@@ -87,15 +106,18 @@ pub fn insert(conn: &Connection, new: &NewUser) -> ApiResult<User> {
         None => Role::Member,
     };
     let at = now();
+    let card = next_card_number(conn, new.card_prefix)?;
     conn.execute(
-        "INSERT INTO users (username, email, password_hash, role, created_at, modified_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        "INSERT INTO users (username, email, password_hash, role, created_at, modified_at,
+                            card_number)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
         params![
             new.username.as_str(),
             new.email.as_str(),
             new.password_hash,
             role,
-            at
+            at,
+            card.as_str()
         ],
     )
     .map_err(|e| unique_violation(e, "username", "is already taken"))?;
@@ -113,6 +135,94 @@ fn find_where(conn: &Connection, condition: &str, value: &dyn ToSql) -> ApiResul
 
 pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<User>> {
     find_where(conn, "id = ?1", &id)
+}
+
+/// By card number, in any letter case (the column's collation).
+pub fn find_by_card(conn: &Connection, card: &str) -> ApiResult<Option<User>> {
+    find_where(conn, "card_number = ?1", &card.trim())
+}
+
+/// The next free card number of the library's sequence: `prefix` and a number counted up
+/// in `settings`, skipping numbers taken by a card typed in or a copy's barcode.
+pub fn next_card_number(conn: &Connection, prefix: &str) -> ApiResult<Barcode> {
+    let mut number = setting::next_number(conn, "next_card_number")?;
+    loop {
+        let card = Barcode::numbered(prefix, number)
+            .map_err(|e| AppError::Internal(format!("card number prefix: {e}")))?;
+        if code_is_free(conn, card.as_str(), None)? {
+            setting::set_number(conn, "next_card_number", number + 1)?;
+            return Ok(card);
+        }
+        number += 1;
+    }
+}
+
+/// Whether `code` is neither a copy's barcode nor the card of anyone but `owner`.
+fn code_is_free(conn: &Connection, code: &str, owner: Option<i64>) -> ApiResult<bool> {
+    let item: Option<i64> = conn
+        .prepare_cached("SELECT id FROM items WHERE barcode = ?1")?
+        .query_row([code], |r| r.get(0))
+        .optional()?;
+    let card = find_by_card(conn, code)?;
+    Ok(item.is_none() && card.is_none_or(|user| Some(user.id) == owner))
+}
+
+/// What the desk keeps of a patron besides their account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PatronFields {
+    pub full_name: Option<String>,
+    pub card_number: Option<Barcode>,
+    pub group: Option<String>,
+}
+
+/// Replaces the patron's full name, card number and group.
+pub fn set_patron(conn: &Connection, id: i64, fields: &PatronFields) -> ApiResult<()> {
+    if let Some(card) = &fields.card_number {
+        if !code_is_free(conn, card.as_str(), Some(id))? {
+            return Err(AppError::conflict(
+                "card_number",
+                format!("{card} is already another patron's card or a copy's barcode"),
+            ));
+        }
+    }
+    conn.execute(
+        "UPDATE users SET full_name = ?2, card_number = ?3, group_name = ?4, modified_at = ?5
+         WHERE id = ?1",
+        params![
+            id,
+            fields.full_name,
+            fields.card_number.as_ref().map(Barcode::as_str),
+            fields.group,
+            now()
+        ],
+    )
+    .map_err(|e| unique_violation(e, "card_number", "is already another patron's card"))?;
+    Ok(())
+}
+
+/// Patrons whose full name, username, card number or group starts with `text` (any
+/// letter case), or whose full name has a word starting with it; by name, one page.
+pub fn search_patrons(conn: &Connection, text: &str, page: Page) -> ApiResult<(Vec<User>, i64)> {
+    let prefix = like_prefix(text);
+    let word = format!("% {prefix}");
+    let matches = "(full_name LIKE ?1 ESCAPE '\\' OR full_name LIKE ?2 ESCAPE '\\'
+        OR username LIKE ?1 ESCAPE '\\' OR card_number LIKE ?1 ESCAPE '\\'
+        OR group_name LIKE ?1 ESCAPE '\\')";
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT COUNT(*) FROM users WHERE {matches}"))?
+        .query_row(params![prefix, word], |r| r.get(0))?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE {matches}
+         ORDER BY COALESCE(full_name, username) COLLATE NOCASE, id LIMIT ?3 OFFSET ?4"
+    );
+    let users = conn
+        .prepare_cached(&sql)?
+        .query_map(
+            params![prefix, word, page.limit(), page.offset()],
+            User::from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((users, total))
 }
 
 /// Case-insensitive (the column's collation).
@@ -233,6 +343,7 @@ mod tests {
                 username: &Username::parse(name).unwrap(),
                 password_hash: "x",
                 role: None,
+                card_prefix: "P",
             },
         )
     }

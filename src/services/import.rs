@@ -26,7 +26,7 @@ use crate::error::{ApiResult, AppError};
 use crate::models::book as books;
 use crate::models::now;
 use crate::models::setting;
-use crate::services::lending;
+use crate::services::copies::{self, CopyRules};
 use formats::{read_row, Format, Incoming, Layout};
 
 /// What an import did. `errors` lists the first problems (at most `REPORTED_ERRORS` over
@@ -95,12 +95,24 @@ fn existing_book(
 }
 
 /// Creates or updates one book from a row; Err is why the row was skipped.
-fn store(tx: &Transaction, incoming: Incoming, ours: &str) -> ApiResult<Result<Stored, String>> {
+fn store(
+    tx: &Transaction,
+    incoming: Incoming,
+    ours: &str,
+    rules: &CopyRules,
+) -> ApiResult<Result<Stored, String>> {
+    let at = now();
+    let count = |id: i64, copies: i64| copies::set_count(tx, rules.policy, id, copies, &rules.prefix, at);
     let outcome = match existing_book(tx, &incoming, ours)? {
-        None => books::insert(tx, &incoming.create()?).map(|_| Stored::Created),
+        None => {
+            let data = incoming.create()?;
+            books::insert(tx, &data)
+                .and_then(|id| count(id, data.copies))
+                .map(|_| Stored::Created)
+        }
         Some(book) => {
             let data = incoming.update(book.data()?)?;
-            lending::check_copies(tx, book.id, data.copies, now())
+            count(book.id, data.copies)
                 .and_then(|()| books::update(tx, book.id, &data))
                 .map(|_| Stored::Updated)
         }
@@ -126,6 +138,8 @@ pub struct Import {
     layout: Layout,
     report: ImportReport,
     error_limit: usize,
+    /// How copies are added and withdrawn as rows set `copies`.
+    rules: CopyRules,
     /// This database's instance id, read in the first chunk.
     instance_id: Option<String>,
     row: csv::StringRecord,
@@ -140,7 +154,7 @@ impl Import {
     /// Checks the file and its header. A file that is not UTF-8, not CSV, or has columns of
     /// no known format is a 400 naming `file`; problems in rows are in the report, of which
     /// `errors` lists the first `error_limit`.
-    pub fn new(bytes: Vec<u8>, error_limit: usize) -> ApiResult<Import> {
+    pub fn new(bytes: Vec<u8>, error_limit: usize, rules: CopyRules) -> ApiResult<Import> {
         let text = std::str::from_utf8(&bytes).map_err(|_| file_problem("is not UTF-8 text"))?;
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
         if text[bom..].trim().is_empty() {
@@ -170,6 +184,7 @@ impl Import {
             layout: Layout::new(format, &headers),
             report: ImportReport::default(),
             error_limit,
+            rules,
             instance_id: None,
             row: csv::StringRecord::new(),
             finished: false,
@@ -269,7 +284,7 @@ impl Import {
                     continue;
                 }
             };
-            match store(tx, incoming, &ours)? {
+            match store(tx, incoming, &ours, &self.rules)? {
                 Ok(Stored::Created) => self.report.created += 1,
                 Ok(Stored::Updated) => self.report.updated += 1,
                 Err(reason) => {
@@ -297,9 +312,10 @@ const IMPORT_CACHE_SIZE: i64 = -65_536;
 pub fn import_file(
     conn: &mut Connection,
     bytes: Vec<u8>,
+    rules: CopyRules,
     progress: &mut dyn FnMut(u64),
 ) -> ApiResult<ImportReport> {
-    let mut import = Import::new(bytes, usize::MAX)?;
+    let mut import = Import::new(bytes, usize::MAX, rules)?;
     let cache_size: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", IMPORT_CACHE_SIZE)?;
     let mut outcome = Ok(());

@@ -1,21 +1,27 @@
-//! The lending rules: who may take a copy, and how copies pass along a book's hold queue.
+//! The lending rules: who may take which copy, and how copies pass along a book's hold
+//! queue.
 //!
 //! Every function here runs inside the caller's write transaction (`Db::write`, which is
 //! `BEGIN IMMEDIATE`), so its reads and the writes they decide cannot interleave with
-//! another request's: however many borrowers race for the last copy, one wins.
+//! another request's: however many desks scan the same copy at once, one lends it.
 //!
-//! Copies are counted the way the catalogue shows `available`:
-//! `copies − loans out − ready holds still in their pickup time − waiting holds`.
-//! A book with a queue has no copy for someone outside it.
+//! A copy's status (`items.status`) is the one truth about availability: lending picks one
+//! item row and changes it. A book's `available` is its items on the shelf.
 
 use rusqlite::Connection;
 
 use crate::config::Config;
+use crate::domain::item::ItemStatus;
 use crate::domain::Role;
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, Refusal};
 use crate::models::hold::{self, Hold, HoldStatus};
+use crate::models::item;
 use crate::models::loan::{self, Loan, LoanStatus};
 use crate::models::user::User;
+
+mod desk;
+
+pub use desk::{check_in, lend, short_date, unknown_barcode, CheckIn, Next};
 
 const DAY: i64 = 24 * 60 * 60;
 
@@ -27,6 +33,8 @@ pub struct Policy {
     pub max_renewals: i64,
     pub pickup_secs: i64,
     pub max_holds: i64,
+    pub self_checkout: bool,
+    pub overdue_blocks: bool,
 }
 
 impl Policy {
@@ -37,6 +45,8 @@ impl Policy {
             max_renewals: i64::from(config.max_renewals),
             pickup_secs: i64::from(config.hold_pickup_days) * DAY,
             max_holds: i64::from(config.max_holds),
+            self_checkout: config.self_checkout,
+            overdue_blocks: config.overdue_blocks_lending,
         }
     }
 }
@@ -66,19 +76,30 @@ impl Actor {
 }
 
 /// Brings the book's holds up to date with the clock and its copies: ready holds past
-/// their pickup time expire, then as many waiting holds become ready as there are copies
-/// neither out nor set aside. Idempotent; every lending write calls it first. Reads do not
-/// (they never take the writer): they show a lapsed hold as expired by themselves, and
-/// `settle_due`, run by the background sweep, records it soon after.
+/// their pickup time expire and their copies leave the hold shelf, then each copy on the
+/// shelf goes to the next waiting reader (onto the hold shelf, reserved). Idempotent; every
+/// lending write calls it first. Reads do not (they never take the writer): they show a
+/// lapsed hold as expired by themselves, and `settle_due`, run by the background sweep,
+/// records it soon after.
 pub fn settle(conn: &Connection, policy: Policy, book_id: i64, now: i64) -> ApiResult<()> {
-    hold::expire_lapsed(conn, book_id, now)?;
-    let Some(copies) = loan::book_copies(conn, book_id)? else {
-        return Ok(());
-    };
-    let spare =
-        copies - loan::count_out_for_book(conn, book_id)? - hold::count_ready(conn, book_id, now)?;
-    if spare > 0 {
-        hold::promote(conn, book_id, spare, now + policy.pickup_secs)?;
+    for item_id in hold::expire_lapsed(conn, book_id, now)? {
+        off_the_hold_shelf(conn, item_id)?;
+    }
+    while let Some(free) = item::first_available(conn, book_id)? {
+        match hold::promote(conn, book_id, free.id, now + policy.pickup_secs)? {
+            Some(_) => item::set_status(conn, free.id, ItemStatus::OnHoldShelf)?,
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+/// A copy kept for a hold that no longer wants it goes back on the shelf.
+fn off_the_hold_shelf(conn: &Connection, item_id: i64) -> ApiResult<()> {
+    if let Some(kept) = item::find(conn, item_id)? {
+        if kept.status == ItemStatus::OnHoldShelf {
+            item::set_status(conn, item_id, ItemStatus::Available)?;
+        }
     }
     Ok(())
 }
@@ -93,91 +114,52 @@ pub fn settle_due(conn: &Connection, policy: Policy, now: i64) -> ApiResult<usiz
     Ok(books.len())
 }
 
-/// Refuses to give a book fewer copies than exist in someone's hands or on the hold shelf:
-/// each loan out and each copy set aside for a ready hold is a real copy, and counting
-/// fewer would let the ready holder borrow one the catalogue no longer has. Every path that
-/// changes `copies` (PATCH /books, CSV import) asks here first.
-pub fn check_copies(conn: &Connection, book_id: i64, copies: i64, now: i64) -> ApiResult<()> {
-    let on_loan = loan::count_out_for_book(conn, book_id)?;
-    let on_shelf = hold::count_ready(conn, book_id, now)?;
-    let least = on_loan + on_shelf;
-    if copies >= least {
-        return Ok(());
+fn existing_book(conn: &Connection, book_id: i64) -> ApiResult<()> {
+    match loan::book_exists(conn, book_id)? {
+        true => Ok(()),
+        false => Err(AppError::NotFound),
     }
-    let loaned = |n: i64| match n {
-        1 => "1 copy is out on loan".to_string(),
-        n => format!("{n} copies are out on loan"),
-    };
-    let shelved = |n: i64, lead: bool| match (n, lead) {
-        (1, true) => "1 copy waits on the hold shelf".to_string(),
-        (1, false) => "1 waits on the hold shelf".to_string(),
-        (n, true) => format!("{n} copies wait on the hold shelf"),
-        (n, false) => format!("{n} wait on the hold shelf"),
-    };
-    let why = match (on_loan, on_shelf) {
-        (loans, 0) => loaned(loans),
-        (0, ready) => shelved(ready, true),
-        (loans, ready) => format!("{} and {}", loaned(loans), shelved(ready, false)),
-    };
-    Err(AppError::conflict(
-        "copies",
-        format!("cannot go below {least}: {why}"),
-    ))
 }
 
-fn existing_book(conn: &Connection, book_id: i64) -> ApiResult<i64> {
-    loan::book_copies(conn, book_id)?.ok_or(AppError::NotFound)
-}
-
-/// Lends the book to `borrower`: to fulfil their ready hold, or from a free copy.
+/// Lends the book to `borrower` by title, as the first API did: the copy their ready hold
+/// keeps for them, or a copy on the shelf.
 pub fn borrow(
     conn: &Connection,
     policy: Policy,
+    actor: Actor,
     book_id: i64,
-    borrower: i64,
+    borrower: &User,
     now: i64,
 ) -> ApiResult<Loan> {
-    let copies = existing_book(conn, book_id)?;
+    existing_book(conn, book_id)?;
     settle(conn, policy, book_id, now)?;
-    if loan::has_out(conn, borrower, book_id)? {
-        return Err(AppError::conflict(
-            "book_id",
-            "this book is already on loan to this user",
-        ));
-    }
-    if loan::count_out_for_user(conn, borrower)? >= policy.max_active_loans {
-        return Err(AppError::conflict(
-            "user_id",
-            format!(
-                "already has {} books on loan, the most allowed",
-                policy.max_active_loans
-            ),
-        ));
-    }
-    match hold::find_open(conn, borrower, book_id)? {
-        Some(held) if held.status == HoldStatus::Ready => {
-            hold::close(conn, held.id, HoldStatus::Fulfilled, now)?;
-        }
+    desk::check_patron(conn, policy, actor, borrower, book_id, now)?;
+    let copy = match hold::find_open(conn, borrower.id, book_id)? {
+        Some(held) if held.status == HoldStatus::Ready => match held.item_id {
+            Some(kept) => item::find(conn, kept)?,
+            None => item::first_available(conn, book_id)?,
+        },
         Some(_) => {
-            return Err(AppError::conflict(
+            return Err(Refusal::new(
+                "hold_still_waiting",
                 "book_id",
                 "no copy is free yet; this user's hold is still waiting in the queue",
-            ));
+            )
+            .param("book_id", book_id)
+            .into())
         }
-        None => {
-            let free = copies
-                - loan::count_out_for_book(conn, book_id)?
-                - hold::count_ready(conn, book_id, now)?
-                - hold::count_waiting(conn, book_id)?;
-            if free <= 0 {
-                return Err(AppError::conflict(
-                    "book_id",
-                    "no copy is free; place a hold to join the queue",
-                ));
-            }
-        }
-    }
-    loan::insert(conn, book_id, borrower, now, now + policy.loan_secs)
+        None => item::first_available(conn, book_id)?,
+    };
+    let Some(copy) = copy else {
+        return Err(Refusal::new(
+            "no_copy_free",
+            "book_id",
+            "no copy is free; place a hold to join the queue",
+        )
+        .param("book_id", book_id)
+        .into());
+    };
+    desk::lend_checked(conn, policy, actor, copy, borrower, now)
 }
 
 fn load_loan(conn: &Connection, actor: Actor, loan_id: i64) -> ApiResult<Loan> {
@@ -204,6 +186,9 @@ pub fn return_loan(
         return Err(already_returned());
     }
     loan::mark_returned(conn, out.id, now)?;
+    if let Some(copy) = out.item_id {
+        item::set_status(conn, copy, ItemStatus::Available)?;
+    }
     settle(conn, policy, out.book_id, now)?;
     loan::find(conn, out.id)?.ok_or(AppError::NotFound)
 }
@@ -302,6 +287,9 @@ pub fn cancel_hold(
         ));
     }
     hold::close(conn, hold_id, HoldStatus::Cancelled, now)?;
+    if let Some(kept) = current.item_id {
+        off_the_hold_shelf(conn, kept)?;
+    }
     settle(conn, policy, found.book_id, now)?;
     hold::find(conn, hold_id)?.ok_or(AppError::NotFound)
 }

@@ -71,10 +71,12 @@ mod tests {
             "INSERT INTO users (id, username, email, password_hash, created_at, modified_at)
                  VALUES (1, 'ann', 'ann@example.org', 'x', 0, 0),
                         (2, 'bob', 'bob@example.org', 'x', 0, 0);
-             INSERT INTO books (id, title, author, copies, created_at, modified_at)
-                 VALUES (1, 't', 'a', 1, 0, 0);
-             INSERT INTO holds (book_id, user_id, created_at, status, ready_until)
-                 VALUES (1, 1, 0, 'ready', {lapsed}), (1, 2, 0, 'waiting', NULL);",
+             INSERT INTO books (id, title, author, created_at, modified_at)
+                 VALUES (1, 't', 'a', 0, 0);
+             INSERT INTO items (id, book_id, barcode, status, created_at, modified_at)
+                 VALUES (1, 1, '000001', 'on_hold_shelf', 0, 0);
+             INSERT INTO holds (book_id, user_id, created_at, status, ready_until, item_id)
+                 VALUES (1, 1, 0, 'ready', {lapsed}, 1), (1, 2, 0, 'waiting', NULL, NULL);",
             lapsed = at - 1
         ))
         .unwrap();

@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::input::{lenient_i64, Problems};
 use super::HttpDate;
+use crate::domain::item::Barcode;
+use crate::domain::Isbn13;
 use crate::error::AppError;
 use crate::models::hold::{Hold, HoldFilter, HoldStatus};
 use crate::models::loan::{Loan, LoanFilter, LoanStatus};
@@ -18,6 +20,9 @@ pub struct LoanView {
     pub returned_at: Option<HttpDate>,
     pub renewals: i64,
     pub status: LoanStatus,
+    /// The copy lent (null only for loans returned before copies had barcodes).
+    pub item_id: Option<i64>,
+    pub barcode: Option<String>,
 }
 
 impl LoanView {
@@ -31,6 +36,8 @@ impl LoanView {
             returned_at: loan.returned_at.map(HttpDate),
             renewals: loan.renewals,
             status: loan.status(now),
+            item_id: loan.item_id,
+            barcode: loan.barcode.clone(),
         }
     }
 }
@@ -46,6 +53,8 @@ pub struct HoldView {
     pub position: Option<i64>,
     pub status: HoldStatus,
     pub ready_until: Option<HttpDate>,
+    /// The copy kept on the hold shelf while the hold is ready.
+    pub item_id: Option<i64>,
 }
 
 impl HoldView {
@@ -58,27 +67,57 @@ impl HoldView {
             position: hold.position,
             status: hold.status,
             ready_until: hold.ready_until.map(HttpDate),
+            item_id: hold.item_id,
         }
     }
 }
 
-/// POST /loans.
+/// POST /loans: one copy (by `barcode` or `item_id`) or one book (by `book_id` or
+/// `isbn`, a free copy is picked), and the borrower (by `card_number` or `user_id`; staff
+/// only; none: oneself).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BorrowRequest {
+    /// The copy's barcode, as scanned.
+    #[schema(min_length = 1, max_length = 32)]
+    pub barcode: Option<String>,
     #[serde(default, deserialize_with = "lenient_i64")]
-    #[schema(required = true, nullable = false, minimum = 1)]
+    #[schema(minimum = 1)]
+    pub item_id: Option<i64>,
+    /// Any free copy of this book.
+    #[serde(default, deserialize_with = "lenient_i64")]
+    #[schema(minimum = 1)]
     pub book_id: Option<i64>,
+    /// Any free copy of the book with this ISBN.
+    #[schema(min_length = 1, max_length = 40)]
+    pub isbn: Option<String>,
+    /// Staff only: lend to the patron with this card.
+    #[schema(min_length = 1, max_length = 32)]
+    pub card_number: Option<String>,
     /// Staff only: lend to this user instead of oneself (null: oneself).
     #[serde(default, deserialize_with = "lenient_i64")]
     #[schema(minimum = 1)]
     pub user_id: Option<i64>,
 }
 
+/// Which copy a loan is to take.
+pub enum Wanted {
+    Barcode(Barcode),
+    Item(i64),
+    Book(i64),
+    Isbn(Isbn13),
+}
+
+/// Who borrows.
+pub enum Borrower {
+    Myself,
+    Card(Barcode),
+    User(i64),
+}
+
 pub struct Borrow {
-    pub book_id: i64,
-    /// None: the caller borrows for themself.
-    pub user_id: Option<i64>,
+    pub wanted: Wanted,
+    pub borrower: Borrower,
 }
 
 fn positive_id(id: i64) -> Result<i64, String> {
@@ -92,20 +131,50 @@ fn positive_id(id: i64) -> Result<i64, String> {
 impl BorrowRequest {
     pub fn validate(self) -> Result<Borrow, AppError> {
         let mut problems = Problems::default();
-        let book_id = match self.book_id {
-            Some(id) => problems.check("book_id", positive_id(id)),
-            None => {
-                problems.note("book_id", "is required");
+        let mut wanted = Vec::new();
+        if let Some(code) = &self.barcode {
+            wanted.extend(problems.check("barcode", Barcode::parse(code)).map(Wanted::Barcode));
+        }
+        if let Some(id) = self.item_id {
+            wanted.extend(problems.check("item_id", positive_id(id)).map(Wanted::Item));
+        }
+        if let Some(id) = self.book_id {
+            wanted.extend(problems.check("book_id", positive_id(id)).map(Wanted::Book));
+        }
+        if let Some(isbn) = &self.isbn {
+            wanted.extend(problems.check("isbn", Isbn13::parse(isbn)).map(Wanted::Isbn));
+        }
+        let named = [
+            self.barcode.is_some(),
+            self.item_id.is_some(),
+            self.book_id.is_some(),
+            self.isbn.is_some(),
+        ];
+        match named.iter().filter(|&&n| n).count() {
+            0 => problems.note(
+                "book_id",
+                "is required: give a copy's barcode, an item_id, a book_id or an isbn",
+            ),
+            1 => {}
+            _ => problems.note(
+                "barcode",
+                "give only one of barcode, item_id, book_id and isbn",
+            ),
+        }
+        let borrower = match (&self.card_number, self.user_id) {
+            (Some(_), Some(_)) => {
+                problems.note("card_number", "give a card_number or a user_id, not both");
                 None
             }
+            (Some(card), None) => problems
+                .check("card_number", Barcode::parse(card))
+                .map(Borrower::Card),
+            (None, Some(id)) => problems.check("user_id", positive_id(id)).map(Borrower::User),
+            (None, None) => Some(Borrower::Myself),
         };
-        let user_id = match self.user_id {
-            Some(id) => problems.check("user_id", positive_id(id)).map(Some),
-            None => Some(None),
-        };
-        match (book_id, user_id) {
-            (Some(book_id), Some(user_id)) if problems.is_empty() => {
-                Ok(Borrow { book_id, user_id })
+        match (wanted.pop(), borrower) {
+            (Some(wanted), Some(borrower)) if problems.is_empty() => {
+                Ok(Borrow { wanted, borrower })
             }
             _ => Err(problems.into_error()),
         }

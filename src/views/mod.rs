@@ -1,8 +1,10 @@
 //! V: what goes over the wire — request bodies, the envelope, and response shapes.
 
 pub mod book;
+pub mod desk;
 pub mod envelope;
 pub mod input;
+pub mod item;
 pub mod loan;
 pub mod paging;
 pub mod query;

@@ -1,5 +1,5 @@
-//! The demo's staff and members (`people.csv`): username, role, e-mail and which of the
-//! documented demo passwords they sign in with.
+//! The demo's staff and members (`people.csv`): username, role, e-mail, which of the
+//! documented demo passwords they sign in with, and the name and group the desk shows.
 
 use serde::Deserialize;
 
@@ -22,6 +22,8 @@ struct Person {
     email: String,
     /// Which of `PASSWORDS`.
     password: String,
+    full_name: String,
+    group: String,
 }
 
 /// Someone to add: a person checked by the rules the API applies.
@@ -30,6 +32,8 @@ pub struct Login {
     pub role: Role,
     pub email: Email,
     pub password: &'static str,
+    pub full_name: Option<String>,
+    pub group: Option<String>,
 }
 
 pub fn people() -> Result<Vec<Login>, Box<dyn std::error::Error>> {
@@ -52,6 +56,8 @@ pub fn people() -> Result<Vec<Login>, Box<dyn std::error::Error>> {
             role: Role::parse(&person.role).map_err(field("role"))?,
             email: Email::parse(&person.email).map_err(field("email"))?,
             password,
+            full_name: Some(person.full_name).filter(|n| !n.is_empty()),
+            group: Some(person.group).filter(|g| !g.is_empty()),
         });
     }
     Ok(logins)

@@ -238,7 +238,7 @@ fn page_ids(
 mod tests {
     use super::*;
     use crate::domain::book::{BookData, FieldValue};
-    use crate::models::book::{delete, insert, update};
+    use crate::models::book::{delete, update};
 
     #[test]
     fn every_word_is_a_quoted_prefix() {
@@ -285,6 +285,14 @@ mod tests {
         (total, books.iter().map(|b| (b.id, b.available)).collect())
     }
 
+    /// A book with one copy on the shelf.
+    fn insert(conn: &Connection, data: &BookData) -> ApiResult<i64> {
+        let id = crate::models::book::insert(conn, data)?;
+        let code = crate::models::item::next_barcode(conn, "")?;
+        crate::models::item::insert(conn, id, &code, &Default::default())?;
+        Ok(id)
+    }
+
     #[test]
     fn a_remembered_search_follows_every_change() {
         let conn = catalogue();
@@ -300,7 +308,8 @@ mod tests {
         conn.execute_batch(&format!(
             "INSERT INTO users (id, username, email, password_hash, created_at, modified_at)
                  VALUES (1, 'ann', 'ann@example.org', 'x', 0, 0);
-             INSERT INTO loans (book_id, user_id, borrowed_at, due_at) VALUES ({owl}, 1, 0, 9);"
+             INSERT INTO loans (book_id, user_id, borrowed_at, due_at) VALUES ({owl}, 1, 0, 9);
+             UPDATE items SET status = 'on_loan' WHERE book_id = {owl};"
         ))
         .unwrap();
         assert_eq!(found(&conn, "night"), (1, vec![(owl, 0)]));

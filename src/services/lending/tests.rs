@@ -1,6 +1,7 @@
 //! The lending rules on an in-memory database.
 
 use super::*;
+use crate::domain::item::ItemStatus;
 use rusqlite::params;
 
 const NOW: i64 = 1_700_000_000;
@@ -20,13 +21,35 @@ fn library(users: i64, copies: i64) -> Connection {
         )
         .unwrap();
     }
+    add_book(&conn, 1, copies);
+    conn
+}
+
+fn add_book(conn: &Connection, id: i64, copies: i64) {
     conn.execute(
-        "INSERT INTO books (id, title, author, copies, created_at, modified_at)
-         VALUES (1, 't', 'a', ?1, 0, 0)",
-        [copies],
+        "INSERT INTO books (id, title, author, created_at, modified_at)
+         VALUES (?1, 't', 'a', 0, 0)",
+        [id],
     )
     .unwrap();
-    conn
+    crate::services::copies::set_count(conn, policy(), id, copies, "", NOW).unwrap();
+}
+
+fn patron(conn: &Connection, id: i64) -> User {
+    crate::models::user::find(conn, id).unwrap().unwrap()
+}
+
+const DESK: Actor = Actor {
+    id: 1,
+    staff: true,
+};
+
+fn lend_to(conn: &Connection, book_id: i64, user_id: i64, now: i64) -> ApiResult<Loan> {
+    borrow(conn, policy(), DESK, book_id, &patron(conn, user_id), now)
+}
+
+fn first_copy(conn: &Connection) -> item::Item {
+    item::first_available(conn, 1).unwrap().unwrap()
 }
 
 fn statuses(conn: &Connection) -> Vec<(i64, HoldStatus, Option<i64>)> {
@@ -44,7 +67,8 @@ fn statuses(conn: &Connection) -> Vec<(i64, HoldStatus, Option<i64>)> {
 #[test]
 fn settle_readies_only_as_many_holds_as_there_are_spare_copies() {
     let conn = library(4, 2);
-    loan::insert(&conn, 1, 1, NOW, NOW + 10).unwrap();
+    loan::insert(&conn, &first_copy(&conn), 1, NOW, NOW + 10).unwrap();
+    item::set_status(&conn, first_copy(&conn).id, ItemStatus::OnLoan).unwrap();
     for user in 2..=4 {
         hold::insert(&conn, 1, user, NOW).unwrap();
     }
@@ -94,22 +118,19 @@ fn borrowing_fulfils_a_ready_hold_and_respects_the_queue() {
     let conn = library(3, 1);
     place_hold(&conn, policy(), 1, 2, NOW).unwrap();
     assert!(matches!(
-        borrow(&conn, policy(), 1, 3, NOW),
-        Err(AppError::Conflict(_))
+        lend_to(&conn, 1, 3, NOW),
+        Err(AppError::Refused(refusal)) if refusal.code == "no_copy_free"
     ));
-    let lent = borrow(&conn, policy(), 1, 2, NOW).unwrap();
+    let lent = lend_to(&conn, 1, 2, NOW).unwrap();
     assert_eq!(lent.due_at, NOW + 14 * DAY);
     assert_eq!(statuses(&conn), vec![(2, HoldStatus::Fulfilled, None)]);
-    assert!(matches!(
-        borrow(&conn, policy(), 9, 2, NOW),
-        Err(AppError::NotFound)
-    ));
+    assert!(matches!(lend_to(&conn, 9, 2, NOW), Err(AppError::NotFound)));
 }
 
 #[test]
 fn a_loan_is_overdue_only_after_its_due_time() {
     let conn = library(1, 1);
-    let mut out = loan::insert(&conn, 1, 1, NOW, NOW + 10).unwrap();
+    let mut out = loan::insert(&conn, &first_copy(&conn), 1, NOW, NOW + 10).unwrap();
     assert_eq!(out.status(NOW + 10), LoanStatus::Active);
     assert_eq!(out.status(NOW + 11), LoanStatus::Overdue);
     out.returned_at = Some(NOW + 20);
@@ -129,27 +150,52 @@ fn a_loan_is_overdue_only_after_its_due_time() {
 #[test]
 fn copies_cover_loans_and_the_hold_shelf_and_the_refusal_says_so() {
     let conn = library(3, 3);
-    let refusal = |copies| match check_copies(&conn, 1, copies, NOW) {
+    let set = |copies| crate::services::copies::set_count(&conn, policy(), 1, copies, "", NOW);
+    let refusal = |copies| match set(copies) {
         Ok(()) => None,
         Err(AppError::Conflict(errors)) => Some(errors["copies"].clone()),
         Err(e) => panic!("{e:?}"),
     };
-    assert_eq!(refusal(0), None);
     place_hold(&conn, policy(), 1, 1, NOW).unwrap();
     assert_eq!(
         refusal(0).as_deref(),
         Some("cannot go below 1: 1 copy waits on the hold shelf")
     );
-    borrow(&conn, policy(), 1, 2, NOW).unwrap();
-    borrow(&conn, policy(), 1, 3, NOW).unwrap();
+    lend_to(&conn, 1, 2, NOW).unwrap();
+    lend_to(&conn, 1, 3, NOW).unwrap();
     assert_eq!(
         refusal(2).as_deref(),
         Some("cannot go below 3: 2 copies are out on loan and 1 waits on the hold shelf")
     );
     assert_eq!(refusal(3), None);
+    assert_eq!(refusal(5), None);
+    assert_eq!(item::copies(&conn, 1).unwrap(), 5);
+    assert_eq!(refusal(3), None, "the two new copies on the shelf are withdrawn");
+    assert_eq!(item::count(&conn, 1, ItemStatus::Withdrawn).unwrap(), 2);
     // Once the pickup time is over, the shelf copy is free again.
     let later = NOW + 3 * DAY;
-    assert!(check_copies(&conn, 1, 2, later).is_ok());
+    assert!(crate::services::copies::set_count(&conn, policy(), 1, 2, "", later).is_ok());
+}
+
+#[test]
+fn a_returned_copy_goes_to_the_hold_shelf_for_the_first_in_line() {
+    let conn = library(3, 1);
+    let lent = lend_to(&conn, 1, 2, NOW).unwrap();
+    place_hold(&conn, policy(), 1, 3, NOW).unwrap();
+    let code = lent.barcode.clone().unwrap();
+    let back = check_in(&conn, policy(), &code, NOW + 1).unwrap();
+    assert_eq!(back.next, Next::HoldShelf);
+    assert_eq!(back.item.status, ItemStatus::OnHoldShelf);
+    assert_eq!(back.hold.unwrap().1.id, 3);
+    // The copy is kept: someone else scanning it at the desk is told for whom.
+    let copy = item::find_by_barcode(&conn, &code).unwrap().unwrap();
+    assert!(matches!(
+        lend(&conn, policy(), DESK, copy.clone(), &patron(&conn, 1), NOW + 2),
+        Err(AppError::Refused(r)) if r.code == "item_on_hold_shelf" && r.detail.contains("u3")
+    ));
+    let taken = lend(&conn, policy(), DESK, copy, &patron(&conn, 3), NOW + 2).unwrap();
+    assert_eq!(taken.item_id, Some(back.item.id));
+    assert_eq!(statuses(&conn)[0].1, HoldStatus::Fulfilled);
 }
 
 #[test]
@@ -204,12 +250,7 @@ fn listings_read_a_lapsed_hold_as_expired_without_writing() {
 fn a_member_holds_at_most_max_holds_books() {
     let conn = library(1, 1);
     for id in 2..=3 {
-        conn.execute(
-            "INSERT INTO books (id, title, author, copies, created_at, modified_at)
-             VALUES (?1, 't', 'a', 1, 0, 0)",
-            [id],
-        )
-        .unwrap();
+        add_book(&conn, id, 1);
     }
     let two = Policy {
         max_holds: 2,

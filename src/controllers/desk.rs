@@ -1,0 +1,188 @@
+//! The circulation desk (librarians): check-in by barcode, and patrons found by card,
+//! name or group, with their loans and holds.
+
+use rocket::{get, patch, post, routes, Route, State};
+use rusqlite::Connection;
+
+use crate::auth::Librarian;
+use crate::config::Config;
+use crate::controllers::items::view as item_view;
+use crate::controllers::loans::patron_by_card;
+use crate::db::Db;
+use crate::domain::item::ItemStatus;
+use crate::error::{ApiResult, AppError, ErrorEnvelope};
+use crate::models::user::{self, User};
+use crate::models::{book, hold, item, loan, now};
+use crate::services::lending::{self, Next, Policy};
+use crate::views::desk::{
+    DeskHold, DeskLoan, PatronPanel, PatronRequest, PatronView, ReturnRequest, ReturnView,
+};
+use crate::views::envelope::{Envelope, ListEnvelope, Reply, Success};
+use crate::views::input::Fields;
+use crate::views::loan::{HoldView, LoanView};
+use crate::views::paging;
+use crate::views::query::QueryParams;
+
+pub fn routes() -> Vec<Route> {
+    routes![check_in, search, by_card, by_id, change]
+}
+
+/// Checks a copy in, whoever has it, and says what to do with it next: back to the shelf,
+/// or onto the hold shelf for the first waiting reader (whose hold becomes ready). A lost
+/// or missing copy that turns up is found again.
+#[utoipa::path(tag = "desk", security(("bearer" = []), ("access_token" = [])), request_body = ReturnRequest, responses(
+    (status = 200, description = "Checked in; `next` and `instruction` say where the copy goes", body = Envelope<ReturnView>),
+    (status = 404, description = "No copy has this barcode (`unknown_barcode`)", body = ErrorEnvelope),
+    (status = 409, description = "The copy was not on loan (`not_on_loan`), is already on the hold shelf (`already_on_hold_shelf`) or withdrawn (`item_withdrawn`)", body = ErrorEnvelope),
+    (status = 422, description = "A patron's card, not a copy (`patron_card_not_item`)", body = ErrorEnvelope),
+))]
+#[post("/returns", data = "<body>")]
+pub(crate) async fn check_in(
+    _staff: Librarian,
+    db: &State<Db>,
+    config: &State<Config>,
+    body: Fields<ReturnRequest>,
+) -> Reply {
+    let barcode = body.0.validate()?;
+    let policy = Policy::from_config(config);
+    let at = now();
+    let answer = db
+        .write(move |tx| {
+            let done = lending::check_in(tx, policy, barcode.as_str(), at)?;
+            let item = item_view(tx, &done.item)?;
+            let code = &done.item.barcode;
+            let found = matches!(done.was, ItemStatus::Lost | ItemStatus::Missing);
+            let mut instruction = match (&done.hold, done.next) {
+                (Some((_, reader)), Next::HoldShelf) => {
+                    format!("Put on the hold shelf for {}", reader.display_name())
+                }
+                _ => match &done.item.location {
+                    Some(place) => format!("Back to the shelf: {place}"),
+                    None => "Back to the shelf".to_string(),
+                },
+            };
+            if found {
+                instruction = format!(
+                    "Copy {code} was {} and is found again. {instruction}",
+                    done.was.words()
+                );
+            }
+            Ok(ReturnView {
+                item,
+                loan: done.loan.as_ref().map(|l| LoanView::new(l, at)),
+                previous_status: done.was,
+                next: done.next,
+                hold: done.hold.as_ref().map(|(h, _)| HoldView::new(h)),
+                instruction,
+            })
+        })
+        .await?;
+    Ok(Success::ok("RETURN ITEM", answer))
+}
+
+/// Patrons whose name (or a word of it), username, card number or group starts with `q`,
+/// by name: for a reader who forgot their card.
+#[utoipa::path(tag = "desk", security(("bearer" = []), ("access_token" = [])), params(
+    ("q" = String, Query, min_length = 1, max_length = 200, description = "Name, card number or group"),
+    ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+    ("per_page" = Option<u32>, Query, minimum = 1, maximum = 100),
+), responses(
+    (status = 200, description = "One page of patrons", body = ListEnvelope<PatronView>),
+))]
+#[get("/patrons")]
+pub(crate) async fn search(_staff: Librarian, db: &State<Db>, query: QueryParams) -> Reply {
+    let page = paging::parse(query.get("page")?, query.get("per_page")?)?;
+    let text = query.get("q")?.unwrap_or("").trim().to_string();
+    if text.is_empty() {
+        return Err(AppError::invalid("q", "is required: a name, card number or group"));
+    }
+    if text.chars().count() > 200 {
+        return Err(AppError::invalid("q", "must be at most 200 characters"));
+    }
+    let (found, total) = db
+        .run(move |conn| user::search_patrons(conn, &text, page))
+        .await?;
+    let views: Vec<PatronView> = found.iter().map(PatronView::new).collect();
+    Ok(Success::list("GET PATRONS", views, paging::meta(page, total)))
+}
+
+fn panel(conn: &Connection, patron: User) -> ApiResult<PatronPanel> {
+    let at = now();
+    let title = |book_id: i64| -> ApiResult<String> {
+        Ok(book::find(conn, book_id)?
+            .map(|b| b.data.title)
+            .unwrap_or_default())
+    };
+    let loans = loan::out_for_user(conn, patron.id)?
+        .iter()
+        .map(|l| Ok(DeskLoan::new(l, title(l.book_id)?, at)))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let holds = hold::open_for_user(conn, patron.id, at)?
+        .iter()
+        .map(|h| {
+            let kept = match h.item_id {
+                Some(id) => item::find(conn, id)?.map(|i| i.barcode),
+                None => None,
+            };
+            Ok(DeskHold::new(h, title(h.book_id)?, kept))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let overdue = loan::count_overdue_for_user(conn, patron.id, at)?;
+    Ok(PatronPanel {
+        patron: PatronView::new(&patron),
+        loans,
+        holds,
+        overdue,
+    })
+}
+
+/// The patron with this card, with their loans and holds. A copy's barcode is a 422.
+#[utoipa::path(tag = "desk", security(("bearer" = []), ("access_token" = [])), responses(
+    (status = 200, description = "The patron's panel", body = Envelope<PatronPanel>),
+    (status = 404, description = "No patron has this card (`unknown_card`)", body = ErrorEnvelope),
+    (status = 422, description = "A copy's barcode, not a card (`item_not_card`)", body = ErrorEnvelope),
+))]
+#[get("/patrons/card/<card>")]
+pub(crate) async fn by_card(card: &str, _staff: Librarian, db: &State<Db>) -> Reply {
+    let card = card.to_string();
+    let found = db
+        .run(move |conn| panel(conn, patron_by_card(conn, &card)?))
+        .await?;
+    Ok(Success::ok("GET PATRON", found))
+}
+
+/// The patron, with their loans and holds.
+#[utoipa::path(tag = "desk", security(("bearer" = []), ("access_token" = [])), responses(
+    (status = 200, description = "The patron's panel", body = Envelope<PatronPanel>),
+))]
+#[get("/patrons/<id>")]
+pub(crate) async fn by_id(id: i64, _staff: Librarian, db: &State<Db>) -> Reply {
+    let found = db
+        .run(move |conn| panel(conn, user::find(conn, id)?.ok_or(AppError::NotFound)?))
+        .await?;
+    Ok(Success::ok("GET PATRON", found))
+}
+
+/// Sets a patron's full name, card number or group.
+#[utoipa::path(tag = "desk", security(("bearer" = []), ("access_token" = [])), request_body = PatronRequest, responses(
+    (status = 200, description = "Changed", body = Envelope<PatronView>),
+    (status = 409, description = "The card number is another patron's or a copy's barcode", body = ErrorEnvelope),
+))]
+#[patch("/patrons/<id>", data = "<body>")]
+pub(crate) async fn change(
+    id: i64,
+    _staff: Librarian,
+    db: &State<Db>,
+    body: Fields<PatronRequest>,
+) -> Reply {
+    let request = body.0;
+    let changed = db
+        .write(move |tx| {
+            let current = user::find(tx, id)?.ok_or(AppError::NotFound)?;
+            let fields = request.validate(&current)?;
+            user::set_patron(tx, id, &fields)?;
+            user::find(tx, id)?.ok_or(AppError::NotFound)
+        })
+        .await?;
+    Ok(Success::ok("UPDATE PATRON", PatronView::new(&changed)))
+}
