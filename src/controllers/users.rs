@@ -14,7 +14,7 @@ use crate::auth::throttle::{Caller, LoginThrottle};
 use crate::auth::{password, Admin, AuthUser, Bearer};
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::Role;
+use crate::domain::{Role, UserId};
 use crate::error::AppError;
 use crate::error::ErrorEnvelope;
 use crate::media::{replace_picture, Kind, MediaStore};
@@ -169,18 +169,18 @@ pub(crate) async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> 
     Ok(Success::list("GET USERS", views, paging::meta(page, total)))
 }
 
-async fn load(db: &Db, id: i64) -> Result<User, AppError> {
+async fn load(db: &Db, id: UserId) -> Result<User, AppError> {
     db.run(move |conn| user::find(conn, id))
         .await?
         .ok_or(AppError::NotFound)
 }
 
 /// One user by id.
-#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), responses(
+#[utoipa::path(tag = "users", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), responses(
     (status = 200, description = "The user", body = Envelope<UserView>),
 ))]
 #[get("/users/<id>", rank = 2)]
-pub(crate) async fn by_id(id: i64, token: Bearer, db: &State<Db>) -> Reply {
+pub(crate) async fn by_id(id: UserId, token: Bearer, db: &State<Db>) -> Reply {
     // A hot read: the caller's check and the lookup share one trip to the database.
     let (viewer, user) = db
         .run(move |conn| {
@@ -207,13 +207,13 @@ pub(crate) async fn by_username(username: &str, auth: AuthUser, db: &State<Db>) 
 }
 
 /// Changes a username: the user themself, or an admin.
-#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), request_body = UsernameRequest, responses(
+#[utoipa::path(tag = "users", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), request_body = UsernameRequest, responses(
     (status = 200, description = "Renamed", body = Envelope<UserView>),
     (status = 409, description = "The username is taken", body = ErrorEnvelope),
 ))]
 #[patch("/users/<id>/username", data = "<body>")]
 pub(crate) async fn change_username(
-    id: i64,
+    id: UserId,
     auth: AuthUser,
     db: &State<Db>,
     body: Fields<UsernameRequest>,
@@ -235,7 +235,7 @@ pub(crate) async fn change_username(
 
 /// Sets a profile picture from a PNG, JPEG, GIF or WebP upload (judged by content),
 /// resized to fit 256×256 and re-encoded; the previous picture is removed.
-#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])),
+#[utoipa::path(tag = "users", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])),
     request_body(content = inline(ImageUpload), content_type = "multipart/form-data",
         description = "The picture, as the multipart field `image` (any other name is a 400)"),
     responses(
@@ -243,7 +243,7 @@ pub(crate) async fn change_username(
 ))]
 #[put("/users/<id>/image", data = "<upload>")]
 pub(crate) async fn change_image(
-    id: i64,
+    id: UserId,
     auth: AuthUser,
     db: &State<Db>,
     media: &State<Arc<MediaStore>>,
@@ -268,13 +268,13 @@ pub(crate) async fn change_image(
 }
 
 /// Sets a user's role (admins only). The last admin cannot be demoted.
-#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), request_body = RoleRequest, responses(
+#[utoipa::path(tag = "users", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), request_body = RoleRequest, responses(
     (status = 200, description = "Role changed", body = Envelope<UserView>),
     (status = 409, description = "That would leave no admin", body = ErrorEnvelope),
 ))]
 #[patch("/users/<id>/role", data = "<body>")]
 pub(crate) async fn change_role(
-    id: i64,
+    id: UserId,
     admin: Admin,
     db: &State<Db>,
     body: Fields<RoleRequest>,
@@ -297,13 +297,13 @@ pub(crate) async fn change_role(
 }
 
 /// Deletes a user (themself, or by an admin), with their picture and history.
-#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
+#[utoipa::path(tag = "users", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Deleted; the user as it was", body = Envelope<UserView>),
     (status = 409, description = "The user has books on loan, or is the last admin", body = ErrorEnvelope),
 ))]
 #[delete("/users/<id>", data = "<_body>")]
 pub(crate) async fn delete_user(
-    id: i64,
+    id: UserId,
     auth: AuthUser,
     db: &State<Db>,
     media: &State<Arc<MediaStore>>,

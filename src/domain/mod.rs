@@ -2,8 +2,10 @@
 //! is the only place that rule is written.
 
 pub mod book;
+mod id;
 mod isbn;
 mod user;
 
+pub use id::{BookId, HoldId, ItemId, LoanId, UserId};
 pub use isbn::Isbn13;
 pub use user::{Email, Password, Role, Username};

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::Page;
 use crate::db::unique_violation;
+use crate::domain::{BookId, HoldId, UserId};
 use crate::error::{ApiResult, AppError};
 
 /// `waiting` → `ready` (a copy is set aside) → `fulfilled` (borrowed); a hold may also end
@@ -64,9 +65,9 @@ impl FromSql for HoldStatus {
 
 #[derive(Debug, Clone)]
 pub struct Hold {
-    pub id: i64,
-    pub book_id: i64,
-    pub user_id: i64,
+    pub id: HoldId,
+    pub book_id: BookId,
+    pub user_id: UserId,
     pub created_at: i64,
     pub status: HoldStatus,
     pub ready_until: Option<i64>,
@@ -119,7 +120,7 @@ impl Hold {
     }
 }
 
-pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Hold>> {
+pub fn find(conn: &Connection, id: HoldId) -> ApiResult<Option<Hold>> {
     Ok(conn
         .prepare_cached(&format!("{} WHERE h.id = ?1", *SELECT))?
         .query_row([id], Hold::from_row)
@@ -127,30 +128,30 @@ pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Hold>> {
 }
 
 /// The user's waiting or ready hold on the book, if any.
-pub fn find_open(conn: &Connection, user_id: i64, book_id: i64) -> ApiResult<Option<Hold>> {
+pub fn find_open(conn: &Connection, user_id: UserId, book_id: BookId) -> ApiResult<Option<Hold>> {
     Ok(conn
         .prepare_cached(&format!(
             "{} WHERE h.user_id = ?1 AND h.book_id = ?2
              AND h.status IN ('waiting', 'ready')",
             *SELECT
         ))?
-        .query_row([user_id, book_id], Hold::from_row)
+        .query_row(params![user_id, book_id], Hold::from_row)
         .optional()?)
 }
 
 /// Adds a waiting hold at the end of the book's queue.
-pub fn insert(conn: &Connection, book_id: i64, user_id: i64, at: i64) -> ApiResult<Hold> {
+pub fn insert(conn: &Connection, book_id: BookId, user_id: UserId, at: i64) -> ApiResult<Hold> {
     conn.execute(
         "INSERT INTO holds (book_id, user_id, created_at) VALUES (?1, ?2, ?3)",
         params![book_id, user_id, at],
     )
     .map_err(|e| unique_violation(e, "book_id", "you already hold this book"))?;
-    let id = conn.last_insert_rowid();
+    let id = HoldId::new(conn.last_insert_rowid());
     find(conn, id)?.ok_or_else(|| AppError::Internal("inserted hold vanished".into()))
 }
 
 /// Ends an open hold as fulfilled, cancelled or expired.
-pub fn close(conn: &Connection, id: i64, status: HoldStatus, at: i64) -> ApiResult<()> {
+pub fn close(conn: &Connection, id: HoldId, status: HoldStatus, at: i64) -> ApiResult<()> {
     conn.execute(
         "UPDATE holds SET status = ?2, closed_at = ?3
          WHERE id = ?1 AND status IN ('waiting', 'ready')",
@@ -161,7 +162,7 @@ pub fn close(conn: &Connection, id: i64, status: HoldStatus, at: i64) -> ApiResu
 
 /// Ready holds on the book whose pickup time has run out become expired, closed at the
 /// moment they lapsed. Returns how many.
-pub fn expire_lapsed(conn: &Connection, book_id: i64, now: i64) -> ApiResult<usize> {
+pub fn expire_lapsed(conn: &Connection, book_id: BookId, now: i64) -> ApiResult<usize> {
     Ok(conn.execute(
         "UPDATE holds SET status = 'expired', closed_at = ready_until
          WHERE book_id = ?1 AND status = 'ready' AND ready_until <= ?2",
@@ -170,23 +171,28 @@ pub fn expire_lapsed(conn: &Connection, book_id: i64, now: i64) -> ApiResult<usi
 }
 
 /// Ready holds on the book still within their pickup time: copies set aside.
-pub fn count_ready(conn: &Connection, book_id: i64, now: i64) -> ApiResult<i64> {
+pub fn count_ready(conn: &Connection, book_id: BookId, now: i64) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached(
             "SELECT COUNT(*) FROM holds
              WHERE book_id = ?1 AND status = 'ready' AND ready_until > ?2",
         )?
-        .query_row([book_id, now], |r| r.get(0))?)
+        .query_row(params![book_id, now], |r| r.get(0))?)
 }
 
-pub fn count_waiting(conn: &Connection, book_id: i64) -> ApiResult<i64> {
+pub fn count_waiting(conn: &Connection, book_id: BookId) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM holds WHERE book_id = ?1 AND status = 'waiting'")?
         .query_row([book_id], |r| r.get(0))?)
 }
 
 /// Makes the first `count` waiting holds on the book ready until `ready_until`.
-pub fn promote(conn: &Connection, book_id: i64, count: i64, ready_until: i64) -> ApiResult<usize> {
+pub fn promote(
+    conn: &Connection,
+    book_id: BookId,
+    count: i64,
+    ready_until: i64,
+) -> ApiResult<usize> {
     Ok(conn.execute(
         "UPDATE holds SET status = 'ready', ready_until = ?3
          WHERE id IN (SELECT id FROM holds WHERE book_id = ?1 AND status = 'waiting'
@@ -196,19 +202,19 @@ pub fn promote(conn: &Connection, book_id: i64, count: i64, ready_until: i64) ->
 }
 
 /// Open holds of the user as of `now`: waiting, or ready with pickup time left.
-pub fn count_open_for_user(conn: &Connection, user_id: i64, now: i64) -> ApiResult<i64> {
+pub fn count_open_for_user(conn: &Connection, user_id: UserId, now: i64) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached(
             "SELECT COUNT(*) FROM holds WHERE user_id = ?1
              AND (status = 'waiting' OR (status = 'ready' AND ready_until > ?2))",
         )?
-        .query_row([user_id, now], |r| r.get(0))?)
+        .query_row(params![user_id, now], |r| r.get(0))?)
 }
 
 /// Books whose holds the clock or the shelf has moved on since they were last settled: a
 /// ready hold has lapsed, or a copy is free while readers wait (its copies were raised by
 /// an import, say). A read, so the background sweep takes the writer only when needed.
-pub fn books_to_settle(conn: &Connection, now: i64) -> ApiResult<Vec<i64>> {
+pub fn books_to_settle(conn: &Connection, now: i64) -> ApiResult<Vec<BookId>> {
     let books = conn
         .prepare_cached(
             "SELECT book_id FROM holds WHERE status = 'ready' AND ready_until <= ?1
@@ -222,15 +228,15 @@ pub fn books_to_settle(conn: &Connection, now: i64) -> ApiResult<Vec<i64>> {
                                  AND r.ready_until > ?1)",
         )?
         .query_map([now], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<i64>>>()?;
+        .collect::<rusqlite::Result<Vec<BookId>>>()?;
     Ok(books)
 }
 
 /// What a hold listing may be narrowed to; None means "any".
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HoldFilter {
-    pub user_id: Option<i64>,
-    pub book_id: Option<i64>,
+    pub user_id: Option<UserId>,
+    pub book_id: Option<BookId>,
     pub status: Option<HoldStatus>,
 }
 

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::Page;
 use crate::db::unique_violation;
+use crate::domain::{BookId, LoanId, UserId};
 use crate::error::{ApiResult, AppError};
 
 /// A loan's state is not stored: it follows from `returned_at`, `due_at` and the clock,
@@ -38,9 +39,9 @@ impl LoanStatus {
 
 #[derive(Debug, Clone)]
 pub struct Loan {
-    pub id: i64,
-    pub book_id: i64,
-    pub user_id: i64,
+    pub id: LoanId,
+    pub book_id: BookId,
+    pub user_id: UserId,
     pub borrowed_at: i64,
     pub due_at: i64,
     pub returned_at: Option<i64>,
@@ -74,14 +75,14 @@ impl Loan {
 
 /// How many copies the book has, or None when there is no such book. The catalogue owns
 /// `books`; this is the one column lending depends on.
-pub fn book_copies(conn: &Connection, book_id: i64) -> ApiResult<Option<i64>> {
+pub fn book_copies(conn: &Connection, book_id: BookId) -> ApiResult<Option<i64>> {
     Ok(conn
         .prepare_cached("SELECT copies FROM books WHERE id = ?1")?
         .query_row([book_id], |r| r.get(0))
         .optional()?)
 }
 
-pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Loan>> {
+pub fn find(conn: &Connection, id: LoanId) -> ApiResult<Option<Loan>> {
     let sql = format!("SELECT {COLUMNS} FROM loans WHERE id = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -91,8 +92,8 @@ pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Loan>> {
 
 pub fn insert(
     conn: &Connection,
-    book_id: i64,
-    user_id: i64,
+    book_id: BookId,
+    user_id: UserId,
     borrowed_at: i64,
     due_at: i64,
 ) -> ApiResult<Loan> {
@@ -101,34 +102,34 @@ pub fn insert(
         params![book_id, user_id, borrowed_at, due_at],
     )
     .map_err(|e| unique_violation(e, "book_id", "you already have this book on loan"))?;
-    let id = conn.last_insert_rowid();
+    let id = LoanId::new(conn.last_insert_rowid());
     find(conn, id)?.ok_or_else(|| AppError::Internal("inserted loan vanished".into()))
 }
 
 /// Loans not yet returned, of one user.
-pub fn count_out_for_user(conn: &Connection, user_id: i64) -> ApiResult<i64> {
+pub fn count_out_for_user(conn: &Connection, user_id: UserId) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM loans WHERE user_id = ?1 AND returned_at IS NULL")?
         .query_row([user_id], |r| r.get(0))?)
 }
 
 /// Copies of the book that are out (overdue ones included: they are still not on the shelf).
-pub fn count_out_for_book(conn: &Connection, book_id: i64) -> ApiResult<i64> {
+pub fn count_out_for_book(conn: &Connection, book_id: BookId) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM loans WHERE book_id = ?1 AND returned_at IS NULL")?
         .query_row([book_id], |r| r.get(0))?)
 }
 
-pub fn has_out(conn: &Connection, user_id: i64, book_id: i64) -> ApiResult<bool> {
+pub fn has_out(conn: &Connection, user_id: UserId, book_id: BookId) -> ApiResult<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS(SELECT 1 FROM loans
              WHERE user_id = ?1 AND book_id = ?2 AND returned_at IS NULL)",
         )?
-        .query_row([user_id, book_id], |r| r.get(0))?)
+        .query_row(params![user_id, book_id], |r| r.get(0))?)
 }
 
-pub fn mark_returned(conn: &Connection, id: i64, at: i64) -> ApiResult<()> {
+pub fn mark_returned(conn: &Connection, id: LoanId, at: i64) -> ApiResult<()> {
     conn.execute(
         "UPDATE loans SET returned_at = ?2 WHERE id = ?1 AND returned_at IS NULL",
         params![id, at],
@@ -136,7 +137,7 @@ pub fn mark_returned(conn: &Connection, id: i64, at: i64) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn extend(conn: &Connection, id: i64, due_at: i64) -> ApiResult<()> {
+pub fn extend(conn: &Connection, id: LoanId, due_at: i64) -> ApiResult<()> {
     conn.execute(
         "UPDATE loans SET due_at = ?2, renewals = renewals + 1 WHERE id = ?1",
         params![id, due_at],
@@ -147,8 +148,8 @@ pub fn extend(conn: &Connection, id: i64, due_at: i64) -> ApiResult<()> {
 /// What a loan listing may be narrowed to; None means "any".
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoanFilter {
-    pub user_id: Option<i64>,
-    pub book_id: Option<i64>,
+    pub user_id: Option<UserId>,
+    pub book_id: Option<BookId>,
     pub status: Option<LoanStatus>,
 }
 

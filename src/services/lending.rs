@@ -11,7 +11,7 @@
 use rusqlite::Connection;
 
 use crate::config::Config;
-use crate::domain::Role;
+use crate::domain::{BookId, HoldId, LoanId, Role, UserId};
 use crate::error::{ApiResult, AppError};
 use crate::models::hold::{self, Hold, HoldStatus};
 use crate::models::loan::{self, Loan, LoanStatus};
@@ -44,7 +44,7 @@ impl Policy {
 /// Who is acting: the owner of a loan or hold may act on it, and so may staff.
 #[derive(Debug, Clone, Copy)]
 pub struct Actor {
-    pub id: i64,
+    pub id: UserId,
     pub staff: bool,
 }
 
@@ -56,7 +56,7 @@ impl Actor {
         }
     }
 
-    pub fn may_act_for(self, user_id: i64) -> ApiResult<()> {
+    pub fn may_act_for(self, user_id: UserId) -> ApiResult<()> {
         if self.staff || self.id == user_id {
             Ok(())
         } else {
@@ -70,7 +70,7 @@ impl Actor {
 /// neither out nor set aside. Idempotent; every lending write calls it first. Reads do not
 /// (they never take the writer): they show a lapsed hold as expired by themselves, and
 /// `settle_due`, run by the background sweep, records it soon after.
-pub fn settle(conn: &Connection, policy: Policy, book_id: i64, now: i64) -> ApiResult<()> {
+pub fn settle(conn: &Connection, policy: Policy, book_id: BookId, now: i64) -> ApiResult<()> {
     hold::expire_lapsed(conn, book_id, now)?;
     let Some(copies) = loan::book_copies(conn, book_id)? else {
         return Ok(());
@@ -97,7 +97,7 @@ pub fn settle_due(conn: &Connection, policy: Policy, now: i64) -> ApiResult<usiz
 /// each loan out and each copy set aside for a ready hold is a real copy, and counting
 /// fewer would let the ready holder borrow one the catalogue no longer has. Every path that
 /// changes `copies` (PATCH /books, CSV import) asks here first.
-pub fn check_copies(conn: &Connection, book_id: i64, copies: i64, now: i64) -> ApiResult<()> {
+pub fn check_copies(conn: &Connection, book_id: BookId, copies: i64, now: i64) -> ApiResult<()> {
     let on_loan = loan::count_out_for_book(conn, book_id)?;
     let on_shelf = hold::count_ready(conn, book_id, now)?;
     let least = on_loan + on_shelf;
@@ -125,7 +125,7 @@ pub fn check_copies(conn: &Connection, book_id: i64, copies: i64, now: i64) -> A
     ))
 }
 
-fn existing_book(conn: &Connection, book_id: i64) -> ApiResult<i64> {
+fn existing_book(conn: &Connection, book_id: BookId) -> ApiResult<i64> {
     loan::book_copies(conn, book_id)?.ok_or(AppError::NotFound)
 }
 
@@ -133,8 +133,8 @@ fn existing_book(conn: &Connection, book_id: i64) -> ApiResult<i64> {
 pub fn borrow(
     conn: &Connection,
     policy: Policy,
-    book_id: i64,
-    borrower: i64,
+    book_id: BookId,
+    borrower: UserId,
     now: i64,
 ) -> ApiResult<Loan> {
     let copies = existing_book(conn, book_id)?;
@@ -180,7 +180,7 @@ pub fn borrow(
     loan::insert(conn, book_id, borrower, now, now + policy.loan_secs)
 }
 
-fn load_loan(conn: &Connection, actor: Actor, loan_id: i64) -> ApiResult<Loan> {
+fn load_loan(conn: &Connection, actor: Actor, loan_id: LoanId) -> ApiResult<Loan> {
     let found = loan::find(conn, loan_id)?.ok_or(AppError::NotFound)?;
     actor.may_act_for(found.user_id)?;
     Ok(found)
@@ -195,7 +195,7 @@ pub fn return_loan(
     conn: &Connection,
     policy: Policy,
     actor: Actor,
-    loan_id: i64,
+    loan_id: LoanId,
     now: i64,
 ) -> ApiResult<Loan> {
     let out = load_loan(conn, actor, loan_id)?;
@@ -214,7 +214,7 @@ pub fn renew(
     conn: &Connection,
     policy: Policy,
     actor: Actor,
-    loan_id: i64,
+    loan_id: LoanId,
     now: i64,
 ) -> ApiResult<Loan> {
     let out = load_loan(conn, actor, loan_id)?;
@@ -250,8 +250,8 @@ pub fn renew(
 pub fn place_hold(
     conn: &Connection,
     policy: Policy,
-    book_id: i64,
-    holder: i64,
+    book_id: BookId,
+    holder: UserId,
     now: i64,
 ) -> ApiResult<Hold> {
     existing_book(conn, book_id)?;
@@ -288,7 +288,7 @@ pub fn cancel_hold(
     conn: &Connection,
     policy: Policy,
     actor: Actor,
-    hold_id: i64,
+    hold_id: HoldId,
     now: i64,
 ) -> ApiResult<Hold> {
     let found = hold::find(conn, hold_id)?.ok_or(AppError::NotFound)?;

@@ -4,15 +4,19 @@ use serde::{Deserialize, Serialize};
 
 use super::input::{lenient_i64, Problems};
 use super::HttpDate;
+use crate::domain::{BookId, HoldId, LoanId, UserId};
 use crate::error::AppError;
 use crate::models::hold::{Hold, HoldFilter, HoldStatus};
 use crate::models::loan::{Loan, LoanFilter, LoanStatus};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LoanView {
-    pub id: i64,
-    pub book_id: i64,
-    pub user_id: i64,
+    #[schema(value_type = i64)]
+    pub id: LoanId,
+    #[schema(value_type = i64)]
+    pub book_id: BookId,
+    #[schema(value_type = i64)]
+    pub user_id: UserId,
     pub borrowed_at: HttpDate,
     pub due_at: HttpDate,
     pub returned_at: Option<HttpDate>,
@@ -39,9 +43,12 @@ impl LoanView {
 /// waiting, 0 when ready, null once closed.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HoldView {
-    pub id: i64,
-    pub book_id: i64,
-    pub user_id: i64,
+    #[schema(value_type = i64)]
+    pub id: HoldId,
+    #[schema(value_type = i64)]
+    pub book_id: BookId,
+    #[schema(value_type = i64)]
+    pub user_id: UserId,
     pub created_at: HttpDate,
     pub position: Option<i64>,
     pub status: HoldStatus,
@@ -76,9 +83,9 @@ pub struct BorrowRequest {
 }
 
 pub struct Borrow {
-    pub book_id: i64,
+    pub book_id: BookId,
     /// None: the caller borrows for themself.
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
 }
 
 fn positive_id(id: i64) -> Result<i64, String> {
@@ -104,9 +111,10 @@ impl BorrowRequest {
             None => Some(None),
         };
         match (book_id, user_id) {
-            (Some(book_id), Some(user_id)) if problems.is_empty() => {
-                Ok(Borrow { book_id, user_id })
-            }
+            (Some(book_id), Some(user_id)) if problems.is_empty() => Ok(Borrow {
+                book_id: BookId::new(book_id),
+                user_id: user_id.map(UserId::new),
+            }),
             _ => Err(problems.into_error()),
         }
     }
@@ -124,11 +132,11 @@ pub struct HoldRequest {
 
 impl HoldRequest {
     /// The member named, if any.
-    pub fn validate(self) -> Result<Option<i64>, AppError> {
+    pub fn validate(self) -> Result<Option<UserId>, AppError> {
         match self.user_id {
             None => Ok(None),
             Some(id) => positive_id(id)
-                .map(Some)
+                .map(|id| Some(UserId::new(id)))
                 .map_err(|problem| AppError::invalid("user_id", problem)),
         }
     }
@@ -152,8 +160,8 @@ pub fn loan_filter(
 ) -> Result<LoanFilter, AppError> {
     let mut problems = Problems::default();
     let filter = LoanFilter {
-        user_id: query_id(&mut problems, "user_id", user_id),
-        book_id: query_id(&mut problems, "book_id", book_id),
+        user_id: query_id(&mut problems, "user_id", user_id).map(UserId::new),
+        book_id: query_id(&mut problems, "book_id", book_id).map(BookId::new),
         status: status.and_then(|s| problems.check("status", LoanStatus::parse(s))),
     };
     if problems.is_empty() {
@@ -168,7 +176,7 @@ pub fn hold_filter(book_id: Option<&str>, status: Option<&str>) -> Result<HoldFi
     let mut problems = Problems::default();
     let filter = HoldFilter {
         user_id: None,
-        book_id: query_id(&mut problems, "book_id", book_id),
+        book_id: query_id(&mut problems, "book_id", book_id).map(BookId::new),
         status: status.and_then(|s| problems.check("status", HoldStatus::parse(s))),
     };
     if problems.is_empty() {

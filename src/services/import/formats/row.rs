@@ -3,7 +3,7 @@
 
 use super::Layout;
 use crate::domain::book::{self, BookData, Field, FieldValue, Raw, FIELDS};
-use crate::domain::Isbn13;
+use crate::domain::{BookId, Isbn13};
 use crate::error::{ApiResult, AppError};
 use crate::services::csv_format;
 
@@ -12,7 +12,7 @@ use crate::services::csv_format;
 #[derive(Debug, PartialEq, Eq)]
 pub(in crate::services::import) struct Origin {
     pub(in crate::services::import) instance: String,
-    pub(in crate::services::import) id: i64,
+    pub(in crate::services::import) id: BookId,
 }
 
 /// A row's fields; None is "the row does not say".
@@ -121,6 +121,7 @@ fn origin(layout: &Layout, row: &csv::StringRecord) -> Result<Option<Origin>, St
     }
     let id = id
         .parse()
+        .map(BookId::new)
         .map_err(|_| format!("id {} is not a whole number", shown(id)))?;
     Ok(Some(Origin {
         instance: instance.to_string(),
