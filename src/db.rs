@@ -1,9 +1,8 @@
-//! The SQLite pool, its per-connection settings, the compiled-in migrations, and `run`,
-//! which moves database work off the async runtime.
+//! The SQLite pool, its per-connection settings, and `run`/`write`, which move database
+//! work off the async runtime. The migrations live in `migrate`, the file checks in `file`,
+//! the writer and checkpoint threads in `writer`.
 
-use std::io::Read;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
@@ -13,55 +12,15 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use crate::error::{ApiResult, AppError};
 
-/// One schema step.
-struct Migration {
-    name: &'static str,
-    sql: &'static str,
-    /// The step drops and re-creates tables. Inside a transaction `PRAGMA foreign_keys`
-    /// cannot be switched off, and with it on, dropping a table deletes every row that
-    /// refers to it (`ON DELETE CASCADE`): such a step runs with foreign keys off, after
-    /// a backup of the file, and is checked before it commits (see `rebuild`).
-    rebuilds_tables: bool,
-}
+mod file;
+mod migrate;
+mod writer;
 
-const fn step(name: &'static str, sql: &'static str) -> Migration {
-    Migration {
-        name,
-        sql,
-        rebuilds_tables: false,
-    }
-}
-
-const fn rebuild(name: &'static str, sql: &'static str) -> Migration {
-    Migration {
-        name,
-        sql,
-        rebuilds_tables: true,
-    }
-}
-
-/// Every schema step, in order. Append only: the position is the schema version.
-const MIGRATIONS: &[Migration] = &[
-    step("001_init", include_str!("../migrations/001_init.sql")),
-    step("002_books", include_str!("../migrations/002_books.sql")),
-    step(
-        "003_circulation",
-        include_str!("../migrations/003_circulation.sql"),
-    ),
-    step(
-        "004_catalogue_version",
-        include_str!("../migrations/004_catalogue_version.sql"),
-    ),
-    rebuild(
-        "005_ids_never_reused",
-        include_str!("../migrations/005_ids_never_reused.sql"),
-    ),
-    step(
-        "006_book_series",
-        include_str!("../migrations/006_book_series.sql"),
-    ),
-    rebuild("007_items", include_str!("../migrations/007_items.sql")),
-];
+use file::check_header;
+pub use file::{create_owner_only, private_file};
+pub use migrate::schema_version;
+use migrate::{migrate, MigrateError};
+use writer::{checkpoint_now_and_then, serve_writes, WriteJob};
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
@@ -97,35 +56,6 @@ pub struct Db {
     _checkpoints: Arc<mpsc::Sender<()>>,
 }
 
-/// How often the checkpoint thread looks at the write-ahead log.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
-
-/// Copies the write-ahead log back into the database file every `CHECKPOINT_EVERY`
-/// (passive: it never waits for, nor blocks, a reader or the writer), until every `Db` is
-/// gone; then once more, so a clean stop leaves a short log.
-fn checkpoint_now_and_then(conn: Connection, stop: mpsc::Receiver<()>) {
-    let checkpoint = || {
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %e, "checkpoint failed; the next one tries again");
-        }
-    };
-    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-        checkpoint();
-    }
-    checkpoint();
-}
-
-type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
-
-/// The writer thread's loop: runs each job in turn until every `Db` is gone.
-fn serve_writes(mut conn: Connection, jobs: mpsc::Receiver<WriteJob>) {
-    for job in jobs {
-        // A panicking job drops its reply (the caller sees a 500) and rolls back its
-        // transaction as it unwinds; the thread lives on for the next one.
-        let _ = catch_unwind(AssertUnwindSafe(|| job(&mut conn)));
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("cannot open database {path}: {reason}")]
@@ -136,50 +66,6 @@ pub enum OpenError {
         found: i64,
         known: i64,
     },
-}
-
-/// Every SQLite database file starts with these 16 bytes.
-const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
-
-/// Refuses, before SQLite touches it, an existing file that is not a database (a picture,
-/// a CSV, a mistyped path): it is left exactly as it was. An empty file is a new database.
-fn check_header(path: &Path) -> Result<(), String> {
-    let mut file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e.to_string()),
-    };
-    if file.metadata().map_err(|e| e.to_string())?.is_dir() {
-        return Err("it is a folder, not a database file".into());
-    }
-    let mut start = Vec::with_capacity(SQLITE_HEADER.len());
-    (&mut file)
-        .take(SQLITE_HEADER.len() as u64)
-        .read_to_end(&mut start)
-        .map_err(|e| e.to_string())?;
-    if start.is_empty() || start == SQLITE_HEADER {
-        return Ok(());
-    }
-    Err(
-        "it is not an SQLite database (it does not start with the SQLite header); \
-         it was left as it is: check the --database path"
-            .into(),
-    )
-}
-
-/// A new database (or backup) is created readable by its owner only: it holds password
-/// hashes, e-mail addresses and reset tokens. SQLite gives its -wal and -shm files the
-/// database's own mode. An existing file keeps the mode it has.
-pub fn create_owner_only(path: &Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
-    }
 }
 
 /// Settings every connection gets. WAL lets readers run beside the one writer; the busy
@@ -341,132 +227,6 @@ impl Db {
     }
 }
 
-#[derive(Debug)]
-enum MigrateError {
-    TooNew {
-        found: i64,
-        known: i64,
-    },
-    Sql(rusqlite::Error),
-    /// A rebuild left broken references or a damaged file; it was rolled back.
-    Check {
-        step: &'static str,
-        problem: String,
-    },
-    Backup {
-        step: &'static str,
-        backup: String,
-        error: String,
-    },
-}
-
-impl From<rusqlite::Error> for MigrateError {
-    fn from(e: rusqlite::Error) -> Self {
-        MigrateError::Sql(e)
-    }
-}
-
-/// Applies each pending step, recording it in `user_version`. `path` is the database
-/// file (None in memory): a step that rebuilds tables first copies it beside itself.
-fn migrate(conn: &mut Connection, path: Option<&Path>) -> Result<(), MigrateError> {
-    let known = MIGRATIONS.len() as i64;
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if found > known {
-        return Err(MigrateError::TooNew { found, known });
-    }
-    for (index, step) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let version = index as i64 + 1;
-        if step.rebuilds_tables {
-            // A database that had no schema yet holds nothing worth a backup.
-            if let (Some(path), true) = (path, found > 0) {
-                backup_before(conn, path, step.name)?;
-            }
-            rebuild_tables(conn, step, version)?;
-        } else {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute_batch(step.sql)?;
-            tx.pragma_update(None, "user_version", version)?;
-            tx.commit()?;
-        }
-        tracing::info!(migration = step.name, "applied");
-    }
-    Ok(())
-}
-
-/// Runs a table-rebuilding step with foreign keys off, in one transaction that commits
-/// only if every reference still points at a row and the file is sound.
-fn rebuild_tables(
-    conn: &mut Connection,
-    step: &Migration,
-    version: i64,
-) -> Result<(), MigrateError> {
-    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
-    let outcome = (|| {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch(step.sql)?;
-        let broken: Vec<String> = tx
-            .prepare("PRAGMA foreign_key_check")?
-            .query_map([], |r| {
-                Ok(format!(
-                    "{} row {}",
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<i64>>(1)?.unwrap_or(0)
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        if !broken.is_empty() {
-            return Err(MigrateError::Check {
-                step: step.name,
-                problem: format!("references to missing rows: {}", broken.join(", ")),
-            });
-        }
-        let integrity: String = tx.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-        if integrity != "ok" {
-            return Err(MigrateError::Check {
-                step: step.name,
-                problem: format!("integrity check: {integrity}"),
-            });
-        }
-        tx.pragma_update(None, "user_version", version)?;
-        tx.commit()?;
-        Ok(())
-    })();
-    // Back on whatever happened: this connection goes on serving requests.
-    conn.execute_batch("PRAGMA foreign_keys = ON")?;
-    outcome
-}
-
-/// Copies the database, with SQLite's online backup, to `<file>.before-<step>[.N].bak`
-/// (never over an existing file), readable by its owner only.
-fn backup_before(conn: &Connection, path: &Path, step: &'static str) -> Result<(), MigrateError> {
-    let mut target = PathBuf::from(format!("{}.before-{step}.bak", path.display()));
-    let mut n = 1;
-    while target.exists() {
-        target = PathBuf::from(format!("{}.before-{step}.{n}.bak", path.display()));
-        n += 1;
-    }
-    let fail = |error: String| MigrateError::Backup {
-        step,
-        backup: target.display().to_string(),
-        error,
-    };
-    private_file(&target).map_err(|e| fail(e.to_string()))?;
-    conn.backup("main", &target, None)
-        .map_err(|e| fail(e.to_string()))?;
-    tracing::info!(backup = %target.display(), migration = step, "backed up the database before a table rebuild");
-    Ok(())
-}
-
-/// Creates an empty file that only its owner can read and write (on Unix), so what is
-/// written into it next is never readable by others, even for a moment.
-pub fn private_file(path: &Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map(drop)
-}
-
 /// A private in-memory database with the whole schema and the usual settings: what unit
 /// tests of models and services start from, so none keeps its own list of migrations.
 pub fn open_migrated_in_memory() -> Result<Connection, OpenError> {
@@ -478,11 +238,6 @@ pub fn open_migrated_in_memory() -> Result<Connection, OpenError> {
     configure(&mut conn).map_err(|e| fail(e.to_string()))?;
     migrate(&mut conn, None).map_err(|e| fail(format!("{e:?}")))?;
     Ok(conn)
-}
-
-/// The schema version this binary brings databases up to.
-pub fn schema_version() -> i64 {
-    MIGRATIONS.len() as i64
 }
 
 /// Maps a unique-constraint failure to a 409 naming `field`; anything else stays internal.
@@ -500,17 +255,6 @@ pub fn unique_violation(e: rusqlite::Error, field: &str, problem: &str) -> AppEr
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn migrates_a_fresh_database_and_is_idempotent() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn, None).unwrap();
-        migrate(&mut conn, None).unwrap();
-        let v: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(v, schema_version());
-    }
 
     /// A write queue of one behind a busy writer, and every read connection taken: the
     /// next write and the next read are answered 503 instead of waiting without end.
@@ -592,15 +336,5 @@ mod tests {
             }
         }
         assert!(grown, "the checkpoint thread copied the log into the file");
-    }
-
-    #[test]
-    fn refuses_a_newer_database() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        conn.pragma_update(None, "user_version", 999).unwrap();
-        assert!(matches!(
-            migrate(&mut conn, None),
-            Err(MigrateError::TooNew { found: 999, .. })
-        ));
     }
 }

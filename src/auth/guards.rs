@@ -9,7 +9,7 @@ use rocket::State;
 
 use super::jwt::Keys;
 use crate::db::Db;
-use crate::domain::Role;
+use crate::domain::{Role, UserId};
 use crate::error::AppError;
 use crate::models::user::{self, User};
 
@@ -38,7 +38,7 @@ fn bearer<'r>(req: &'r Request<'_>) -> Option<&'r str> {
 /// A correctly signed, unexpired token: who it names and the token version it carries.
 /// Checking it costs no database trip; `Bearer::user` finishes the job inside one.
 pub struct Bearer {
-    user_id: i64,
+    user_id: UserId,
     version: i64,
     key: String,
 }
@@ -69,7 +69,7 @@ impl<'r> FromRequest<'r> for Bearer {
             return deny(req, AppError::Internal("auth state missing".into()));
         };
         let claims = bearer(req).and_then(|token| keys.verify(token));
-        match claims.and_then(|c| Some((c.sub.parse::<i64>().ok()?, c.ver, c.key))) {
+        match claims.and_then(|c| Some((UserId::new(c.sub.parse::<i64>().ok()?), c.ver, c.key))) {
             Some((user_id, version, key)) => Outcome::Success(Bearer {
                 user_id,
                 version,
@@ -154,7 +154,7 @@ impl<'r> FromRequest<'r> for ClientAddr {
 
 impl AuthUser {
     /// 403 unless the caller is the user `id` or an admin.
-    pub fn require_self_or_admin(&self, id: i64) -> Result<(), AppError> {
+    pub fn require_self_or_admin(&self, id: UserId) -> Result<(), AppError> {
         if self.0.id == id || self.0.role == Role::Admin {
             Ok(())
         } else {

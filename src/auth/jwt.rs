@@ -73,7 +73,7 @@ mod tests {
 
     fn user() -> User {
         User {
-            id: 7,
+            id: crate::domain::UserId::new(7),
             username: "ann".into(),
             email: "ann@example.org".into(),
             password_hash: String::new(),

@@ -36,13 +36,13 @@ pub fn import(settings: &Settings, file: &Path) -> CliResult {
     let rules = CopyRules::from_config(&settings.config);
     let report = import::import_file(&mut conn, bytes, rules, &mut |read| bar.set_position(read))
         .map_err(|e| match e {
-            crate::error::AppError::Invalid(errors) => errors
-                .into_iter()
-                .map(|(field, problem)| format!("{field} {problem}"))
-                .collect::<Vec<_>>()
-                .join("; "),
-            other => other.to_string(),
-        })?;
+        crate::error::AppError::Invalid(errors) => errors
+            .into_iter()
+            .map(|(field, problem)| format!("{field} {problem}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    })?;
     bar.finish_and_clear();
     for error in &report.errors {
         eprintln!("{}: line {}: {}", file.display(), error.line, error.reason);

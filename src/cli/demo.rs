@@ -19,10 +19,10 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::domain::item::Barcode;
 use crate::domain::{Password, Role};
 use crate::models::hold::{self, HoldFilter, HoldStatus};
 use crate::models::loan::{self, LoanFilter, LoanStatus};
-use crate::domain::item::Barcode;
 use crate::models::user::{self, NewUser, PatronFields};
 use crate::models::{book, now, setting, Page};
 use crate::services::copies::CopyRules;
@@ -130,7 +130,11 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
         )?;
         let patron = PatronFields {
             full_name: login.full_name.clone(),
-            card_number: added.card_number.as_deref().map(Barcode::parse).transpose()?,
+            card_number: added
+                .card_number
+                .as_deref()
+                .map(Barcode::parse)
+                .transpose()?,
             group: login.group.clone(),
         };
         user::set_patron(&tx, added.id, &patron)?;
@@ -345,7 +349,11 @@ mod tests {
     fn every_demo_book_imports_cleanly_and_leaves_no_name() {
         let mut conn = crate::db::open_migrated_in_memory().unwrap();
         let tx = conn.transaction().unwrap();
-        let created = import_books(&tx, CopyRules::from_config(&crate::config::Config::default())).unwrap();
+        let created = import_books(
+            &tx,
+            CopyRules::from_config(&crate::config::Config::default()),
+        )
+        .unwrap();
         assert_eq!(created as usize, BOOKS.lines().count() - 1);
         assert_eq!(setting::get(&tx, "instance_id").unwrap(), None);
     }

@@ -9,14 +9,14 @@ use rocket::{delete, get, patch, post, put, routes, Responder, Route, State};
 use crate::auth::Librarian;
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::Isbn13;
+use crate::domain::{BookId, Isbn13};
 use crate::error::ErrorEnvelope;
 use crate::error::{ApiResult, AppError};
 use crate::media::{replace_picture, Kind, MediaStore};
 use crate::models::book::{self, Book};
 use crate::models::{hold, now};
-use crate::services::import::{Import, ImportReport};
 use crate::services::copies::{self, CopyRules};
+use crate::services::import::{Import, ImportReport};
 use crate::services::{csv_format, import};
 use crate::views::book::{BookPatch, BookQuery, BookRequest, BookView};
 use crate::views::envelope::{Envelope, ListEnvelope};
@@ -40,7 +40,7 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-async fn load(db: &Db, id: i64) -> ApiResult<Book> {
+async fn load(db: &Db, id: BookId) -> ApiResult<Book> {
     db.run(move |conn| book::find(conn, id))
         .await?
         .ok_or(AppError::NotFound)
@@ -93,11 +93,11 @@ pub(crate) async fn list(db: &State<Db>, query: QueryParams) -> Reply {
 }
 
 /// One book.
-#[utoipa::path(tag = "books", responses(
+#[utoipa::path(tag = "books", params(("id" = i64, Path)), responses(
     (status = 200, description = "The book", body = Envelope<BookView>),
 ))]
 #[get("/books/<id>")]
-pub(crate) async fn by_id(id: i64, db: &State<Db>) -> Reply {
+pub(crate) async fn by_id(id: BookId, db: &State<Db>) -> Reply {
     let book = load(db, id).await?;
     Ok(Success::ok("GET BOOK", BookView::from(book)))
 }
@@ -118,13 +118,13 @@ pub(crate) async fn by_isbn(isbn: &str, db: &State<Db>) -> Reply {
 
 /// Changes any fields of a book (librarians). `copies` cannot go below the copies out on
 /// loan plus those waiting on the hold shelf; a copy added goes to the first waiting hold.
-#[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])), request_body = BookPatch, responses(
+#[utoipa::path(tag = "books", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), request_body = BookPatch, responses(
     (status = 200, description = "Changed", body = Envelope<BookView>),
     (status = 409, description = "Another book has this ISBN, or fewer copies than are on loan or on the hold shelf", body = ErrorEnvelope),
 ))]
 #[patch("/books/<id>", data = "<body>")]
 pub(crate) async fn change(
-    id: i64,
+    id: BookId,
     _staff: Librarian,
     db: &State<Db>,
     config: &State<Config>,
@@ -147,13 +147,13 @@ pub(crate) async fn change(
 
 /// Deletes a book with its cover and history (librarians); refused while a copy is out
 /// or holds wait for it (cancel them first, so no reader's hold vanishes unseen).
-#[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
+#[utoipa::path(tag = "books", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Deleted; the book as it was", body = Envelope<BookView>),
     (status = 409, description = "Copies are on loan, or holds wait for the book", body = ErrorEnvelope),
 ))]
 #[delete("/books/<id>", data = "<_body>")]
 pub(crate) async fn remove(
-    id: i64,
+    id: BookId,
     _staff: Librarian,
     db: &State<Db>,
     media: &State<Arc<MediaStore>>,
@@ -186,7 +186,7 @@ pub(crate) async fn remove(
 
 /// Sets a cover from a PNG, JPEG, GIF or WebP upload (librarians), resized to fit
 /// 600×600; the previous cover is removed.
-#[utoipa::path(tag = "books", security(("bearer" = []), ("access_token" = [])),
+#[utoipa::path(tag = "books", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])),
     request_body(content = inline(ImageUpload), content_type = "multipart/form-data",
         description = "The cover, as the multipart field `image` (any other name is a 400)"),
     responses(
@@ -194,7 +194,7 @@ pub(crate) async fn remove(
 ))]
 #[put("/books/<id>/cover", data = "<upload>")]
 pub(crate) async fn change_cover(
-    id: i64,
+    id: BookId,
     _staff: Librarian,
     db: &State<Db>,
     media: &State<Arc<MediaStore>>,

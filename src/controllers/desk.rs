@@ -10,6 +10,7 @@ use crate::controllers::items::view as item_view;
 use crate::controllers::loans::patron_by_card;
 use crate::db::Db;
 use crate::domain::item::ItemStatus;
+use crate::domain::{BookId, UserId};
 use crate::error::{ApiResult, AppError, ErrorEnvelope};
 use crate::models::user::{self, User};
 use crate::models::{book, hold, item, loan, now};
@@ -94,7 +95,10 @@ pub(crate) async fn search(_staff: Librarian, db: &State<Db>, query: QueryParams
     let page = paging::parse(query.get("page")?, query.get("per_page")?)?;
     let text = query.get("q")?.unwrap_or("").trim().to_string();
     if text.is_empty() {
-        return Err(AppError::invalid("q", "is required: a name, card number or group"));
+        return Err(AppError::invalid(
+            "q",
+            "is required: a name, card number or group",
+        ));
     }
     if text.chars().count() > 200 {
         return Err(AppError::invalid("q", "must be at most 200 characters"));
@@ -103,12 +107,16 @@ pub(crate) async fn search(_staff: Librarian, db: &State<Db>, query: QueryParams
         .run(move |conn| user::search_patrons(conn, &text, page))
         .await?;
     let views: Vec<PatronView> = found.iter().map(PatronView::new).collect();
-    Ok(Success::list("GET PATRONS", views, paging::meta(page, total)))
+    Ok(Success::list(
+        "GET PATRONS",
+        views,
+        paging::meta(page, total),
+    ))
 }
 
 fn panel(conn: &Connection, patron: User) -> ApiResult<PatronPanel> {
     let at = now();
-    let title = |book_id: i64| -> ApiResult<String> {
+    let title = |book_id: BookId| -> ApiResult<String> {
         Ok(book::find(conn, book_id)?
             .map(|b| b.data.title)
             .unwrap_or_default())
@@ -152,11 +160,11 @@ pub(crate) async fn by_card(card: &str, _staff: Librarian, db: &State<Db>) -> Re
 }
 
 /// The patron, with their loans and holds.
-#[utoipa::path(tag = "desk", security(("bearer" = []), ("access_token" = [])), responses(
+#[utoipa::path(params(("id" = i64, Path)), tag = "desk", security(("bearer" = []), ("access_token" = [])), responses(
     (status = 200, description = "The patron's panel", body = Envelope<PatronPanel>),
 ))]
 #[get("/patrons/<id>")]
-pub(crate) async fn by_id(id: i64, _staff: Librarian, db: &State<Db>) -> Reply {
+pub(crate) async fn by_id(id: UserId, _staff: Librarian, db: &State<Db>) -> Reply {
     let found = db
         .run(move |conn| panel(conn, user::find(conn, id)?.ok_or(AppError::NotFound)?))
         .await?;
@@ -164,13 +172,13 @@ pub(crate) async fn by_id(id: i64, _staff: Librarian, db: &State<Db>) -> Reply {
 }
 
 /// Sets a patron's full name, card number or group.
-#[utoipa::path(tag = "desk", security(("bearer" = []), ("access_token" = [])), request_body = PatronRequest, responses(
+#[utoipa::path(params(("id" = i64, Path)), tag = "desk", security(("bearer" = []), ("access_token" = [])), request_body = PatronRequest, responses(
     (status = 200, description = "Changed", body = Envelope<PatronView>),
     (status = 409, description = "The card number is another patron's or a copy's barcode", body = ErrorEnvelope),
 ))]
 #[patch("/patrons/<id>", data = "<body>")]
 pub(crate) async fn change(
-    id: i64,
+    id: UserId,
     _staff: Librarian,
     db: &State<Db>,
     body: Fields<PatronRequest>,

@@ -5,6 +5,7 @@ use rocket::{delete, get, post, routes, Route, State};
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::{BookId, HoldId};
 use crate::error::AppError;
 use crate::error::ErrorEnvelope;
 use crate::models::hold;
@@ -24,7 +25,7 @@ pub fn routes() -> Vec<Route> {
 
 /// A signed-in user joins the book's queue; with a copy free, the hold is ready at once.
 /// Members hold for themselves; staff may name any member as `user_id`.
-#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])),
+#[utoipa::path(tag = "circulation", params(("book_id" = i64, Path)), security(("bearer" = []), ("access_token" = [])),
     request_body(content = Option<HoldRequest>, description = "Optional: staff name the member to hold for"),
     responses(
         (status = 201, description = "Placed, with its `position`", body = Envelope<HoldView>),
@@ -33,7 +34,7 @@ pub fn routes() -> Vec<Route> {
 ))]
 #[post("/books/<book_id>/holds", data = "<body>")]
 pub(crate) async fn place(
-    book_id: i64,
+    book_id: BookId,
     auth: AuthUser,
     db: &State<Db>,
     config: &State<Config>,
@@ -80,13 +81,13 @@ pub(crate) async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> 
 }
 
 /// The holder or staff; a copy the hold had set aside passes to the next in line.
-#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
+#[utoipa::path(tag = "circulation", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Cancelled", body = Envelope<HoldView>),
     (status = 409, description = "The hold is already closed", body = ErrorEnvelope),
 ))]
 #[delete("/holds/<id>", data = "<_body>")]
 pub(crate) async fn cancel(
-    id: i64,
+    id: HoldId,
     auth: AuthUser,
     db: &State<Db>,
     config: &State<Config>,

@@ -7,12 +7,13 @@ use rusqlite::Connection;
 use crate::auth::Librarian;
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::item::ItemStatus;
+use crate::domain::{BookId, ItemId, UserId};
 use crate::error::{ApiResult, AppError, ErrorEnvelope};
 use crate::models::item::{self, Item, ItemFields};
 use crate::models::user::User;
 use crate::models::{book, hold, loan, now, user};
 use crate::services::copies::{self, CopyRules};
-use crate::domain::item::ItemStatus;
 use crate::services::lending;
 use crate::views::envelope::{Envelope, Reply, Success};
 use crate::views::input::{Empty, Fields, NoFields};
@@ -22,7 +23,7 @@ pub fn routes() -> Vec<Route> {
     routes![for_book, add, by_id, by_barcode, change, withdraw, lost, found]
 }
 
-fn holder(conn: &Connection, user_id: i64, until: i64) -> ApiResult<Option<Holder>> {
+fn holder(conn: &Connection, user_id: UserId, until: i64) -> ApiResult<Option<Holder>> {
     Ok(user::find(conn, user_id)?.map(|who: User| Holder {
         user_id,
         name: who.display_name(),
@@ -47,16 +48,16 @@ pub(crate) fn view(conn: &Connection, copy: &Item) -> ApiResult<ItemView> {
     Ok(ItemView::new(copy, title, on_loan_to, held_for))
 }
 
-fn find(conn: &Connection, id: i64) -> ApiResult<Item> {
+fn find(conn: &Connection, id: ItemId) -> ApiResult<Item> {
     item::find(conn, id)?.ok_or(AppError::NotFound)
 }
 
 /// Every copy of the book, withdrawn ones too, oldest first.
-#[utoipa::path(tag = "copies", security(("bearer" = []), ("access_token" = [])), responses(
+#[utoipa::path(params(("id" = i64, Path)), tag = "copies", security(("bearer" = []), ("access_token" = [])), responses(
     (status = 200, description = "The book's copies", body = Envelope<Vec<ItemView>>),
 ))]
-#[get("/books/<id>/items")]
-pub(crate) async fn for_book(id: i64, _staff: Librarian, db: &State<Db>) -> Reply {
+#[get("/books/<id>/items", rank = 2)]
+pub(crate) async fn for_book(id: BookId, _staff: Librarian, db: &State<Db>) -> Reply {
     let views = db
         .run(move |conn| {
             if !loan::book_exists(conn, id)? {
@@ -73,13 +74,13 @@ pub(crate) async fn for_book(id: i64, _staff: Librarian, db: &State<Db>) -> Repl
 
 /// Adds a copy: with the barcode on its label, or the next of the library's sequence
 /// (`item_barcode_prefix`). A reader waiting for the book gets it on the hold shelf.
-#[utoipa::path(tag = "copies", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<ItemRequest>, description = "All optional"), responses(
+#[utoipa::path(params(("id" = i64, Path)), tag = "copies", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<ItemRequest>, description = "All optional"), responses(
     (status = 201, description = "Added", body = Envelope<ItemView>),
     (status = 409, description = "The barcode is another copy's or a patron's card", body = ErrorEnvelope),
 ))]
-#[post("/books/<id>/items", data = "<body>")]
+#[post("/books/<id>/items", data = "<body>", rank = 2)]
 pub(crate) async fn add(
-    id: i64,
+    id: BookId,
     _staff: Librarian,
     db: &State<Db>,
     config: &State<Config>,
@@ -112,11 +113,11 @@ pub(crate) async fn add(
     Ok(Success::created("ADD ITEM", added))
 }
 
-#[utoipa::path(tag = "copies", security(("bearer" = []), ("access_token" = [])), responses(
+#[utoipa::path(params(("id" = i64, Path)), tag = "copies", security(("bearer" = []), ("access_token" = [])), responses(
     (status = 200, description = "The copy", body = Envelope<ItemView>),
 ))]
 #[get("/items/<id>")]
-pub(crate) async fn by_id(id: i64, _staff: Librarian, db: &State<Db>) -> Reply {
+pub(crate) async fn by_id(id: ItemId, _staff: Librarian, db: &State<Db>) -> Reply {
     let found = db.run(move |conn| view(conn, &find(conn, id)?)).await?;
     Ok(Success::ok("GET ITEM", found))
 }
@@ -142,13 +143,13 @@ pub(crate) async fn by_barcode(barcode: &str, _staff: Librarian, db: &State<Db>)
 
 /// Changes a copy's barcode, location, acquisition date, price or note, or its status by
 /// hand (lost, missing, found = `available`, in repair, in transit, withdrawn).
-#[utoipa::path(tag = "copies", security(("bearer" = []), ("access_token" = [])), request_body = ItemRequest, responses(
+#[utoipa::path(params(("id" = i64, Path)), tag = "copies", security(("bearer" = []), ("access_token" = [])), request_body = ItemRequest, responses(
     (status = 200, description = "Changed", body = Envelope<ItemView>),
     (status = 409, description = "The barcode is taken, or the copy is on loan (`item_on_loan`)", body = ErrorEnvelope),
 ))]
 #[patch("/items/<id>", data = "<body>")]
 pub(crate) async fn change(
-    id: i64,
+    id: ItemId,
     _staff: Librarian,
     db: &State<Db>,
     config: &State<Config>,
@@ -182,7 +183,12 @@ pub(crate) async fn change(
     Ok(Success::ok("UPDATE ITEM", changed))
 }
 
-async fn set_status(db: &Db, config: &Config, id: i64, status: ItemStatus) -> ApiResult<ItemView> {
+async fn set_status(
+    db: &Db,
+    config: &Config,
+    id: ItemId,
+    status: ItemStatus,
+) -> ApiResult<ItemView> {
     let policy = lending::Policy::from_config(config);
     db.write(move |tx| {
         let copy = find(tx, id)?;
@@ -194,13 +200,13 @@ async fn set_status(db: &Db, config: &Config, id: i64, status: ItemStatus) -> Ap
 
 /// Withdraws the copy from the collection (it stays on record, no longer counted). A copy
 /// on loan must be checked in first.
-#[utoipa::path(tag = "copies", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
+#[utoipa::path(params(("id" = i64, Path)), tag = "copies", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Withdrawn", body = Envelope<ItemView>),
     (status = 409, description = "On loan (`item_on_loan`)", body = ErrorEnvelope),
 ))]
 #[delete("/items/<id>", data = "<_body>")]
 pub(crate) async fn withdraw(
-    id: i64,
+    id: ItemId,
     _staff: Librarian,
     db: &State<Db>,
     config: &State<Config>,
@@ -211,12 +217,12 @@ pub(crate) async fn withdraw(
 }
 
 /// Marks the copy lost: a loan of it ends, a hold it was kept for goes back to the queue.
-#[utoipa::path(tag = "copies", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
+#[utoipa::path(params(("id" = i64, Path)), tag = "copies", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Marked lost", body = Envelope<ItemView>),
 ))]
 #[post("/items/<id>/lost", data = "<_body>")]
 pub(crate) async fn lost(
-    id: i64,
+    id: ItemId,
     _staff: Librarian,
     db: &State<Db>,
     config: &State<Config>,
@@ -227,13 +233,13 @@ pub(crate) async fn lost(
 }
 
 /// A lost or missing copy is found: back on the shelf, or to the first waiting reader.
-#[utoipa::path(tag = "copies", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
+#[utoipa::path(params(("id" = i64, Path)), tag = "copies", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Found", body = Envelope<ItemView>),
     (status = 409, description = "The copy was not lost or missing (`not_lost`)", body = ErrorEnvelope),
 ))]
 #[post("/items/<id>/found", data = "<_body>")]
 pub(crate) async fn found(
-    id: i64,
+    id: ItemId,
     _staff: Librarian,
     db: &State<Db>,
     config: &State<Config>,

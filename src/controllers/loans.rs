@@ -6,6 +6,7 @@ use rocket::{get, post, routes, Route, State};
 use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::LoanId;
 use crate::error::ErrorEnvelope;
 use crate::error::{ApiResult, AppError, Refusal};
 use crate::models::loan;
@@ -148,11 +149,11 @@ pub(crate) async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> 
 }
 
 /// One loan: its borrower or staff.
-#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), responses(
+#[utoipa::path(tag = "circulation", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), responses(
     (status = 200, description = "The loan", body = Envelope<LoanView>),
 ))]
 #[get("/loans/<id>")]
-pub(crate) async fn by_id(id: i64, auth: AuthUser, db: &State<Db>) -> Reply {
+pub(crate) async fn by_id(id: LoanId, auth: AuthUser, db: &State<Db>) -> Reply {
     let found = db
         .run(move |conn| loan::find(conn, id))
         .await?
@@ -162,13 +163,13 @@ pub(crate) async fn by_id(id: i64, auth: AuthUser, db: &State<Db>) -> Reply {
 }
 
 /// Takes the copy back; it goes to the first waiting hold, if any.
-#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
+#[utoipa::path(tag = "circulation", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Returned", body = Envelope<LoanView>),
     (status = 409, description = "Already returned", body = ErrorEnvelope),
 ))]
 #[post("/loans/<id>/return", data = "<_body>")]
 pub(crate) async fn return_loan(
-    id: i64,
+    id: LoanId,
     auth: AuthUser,
     db: &State<Db>,
     config: &State<Config>,
@@ -184,13 +185,13 @@ pub(crate) async fn return_loan(
 }
 
 /// Extends the due date by one loan period.
-#[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
+#[utoipa::path(tag = "circulation", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Renewed, with the new `due_at`", body = Envelope<LoanView>),
     (status = 409, description = "Renewals used up, overdue, returned, or others are waiting", body = ErrorEnvelope),
 ))]
 #[post("/loans/<id>/renew", data = "<_body>")]
 pub(crate) async fn renew(
-    id: i64,
+    id: LoanId,
     auth: AuthUser,
     db: &State<Db>,
     config: &State<Config>,

@@ -1,36 +1,35 @@
-//! /users: registration, login, profiles, pictures, password reset, roles, deletion.
+//! /users: registration, login, profiles, pictures, roles, deletion; password reset in
+//! `reset`.
 
 use std::sync::Arc;
 
 use rocket::tokio::task::spawn_blocking;
 use rocket::{delete, get, patch, post, put, routes, Route, State};
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::auth::device::DeviceKeys;
 use crate::auth::guards::ClientAddr;
 use crate::auth::jwt::Keys;
-use crate::auth::rate_limit::ResetMailLimits;
 use crate::auth::throttle::{Caller, LoginThrottle};
 use crate::auth::{password, Admin, AuthUser, Bearer};
-use crate::config::{Config, PublicUrl};
+use crate::config::Config;
 use crate::db::Db;
-use crate::domain::{Email, Role};
+use crate::domain::{Role, UserId};
 use crate::error::AppError;
 use crate::error::ErrorEnvelope;
-use crate::mail::Mailer;
 use crate::media::{replace_picture, Kind, MediaStore};
+use crate::models::loan;
 use crate::models::user::{self, NewUser, User, DEFAULT_IMAGE};
-use crate::models::{loan, now, password_reset};
-use crate::views::envelope::{Detail, Envelope, ListEnvelope};
+use crate::views::envelope::{Envelope, ListEnvelope};
 use crate::views::envelope::{Reply, Success};
 use crate::views::input::{Empty, Fields, Multipart, NoFields};
 use crate::views::paging;
 use crate::views::query::QueryParams;
 use crate::views::upload::ImageUpload;
+pub(crate) mod reset;
+
 use crate::views::user::{
-    ForgotRequest, LoginReply, LoginRequest, RegisterRequest, ResetRequest, RoleRequest, UserView,
-    UsernameRequest,
+    LoginReply, LoginRequest, RegisterRequest, RoleRequest, UserView, UsernameRequest,
 };
 
 pub fn routes() -> Vec<Route> {
@@ -43,8 +42,8 @@ pub fn routes() -> Vec<Route> {
         by_username,
         change_username,
         change_image,
-        forgot_password,
-        reset_password,
+        reset::forgot_password,
+        reset::reset_password,
         change_role,
         delete_user,
     ]
@@ -172,18 +171,18 @@ pub(crate) async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> 
     Ok(Success::list("GET USERS", views, paging::meta(page, total)))
 }
 
-async fn load(db: &Db, id: i64) -> Result<User, AppError> {
+async fn load(db: &Db, id: UserId) -> Result<User, AppError> {
     db.run(move |conn| user::find(conn, id))
         .await?
         .ok_or(AppError::NotFound)
 }
 
 /// One user by id.
-#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), responses(
+#[utoipa::path(tag = "users", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), responses(
     (status = 200, description = "The user", body = Envelope<UserView>),
 ))]
 #[get("/users/<id>", rank = 2)]
-pub(crate) async fn by_id(id: i64, token: Bearer, db: &State<Db>) -> Reply {
+pub(crate) async fn by_id(id: UserId, token: Bearer, db: &State<Db>) -> Reply {
     // A hot read: the caller's check and the lookup share one trip to the database.
     let (viewer, user) = db
         .run(move |conn| {
@@ -210,13 +209,13 @@ pub(crate) async fn by_username(username: &str, auth: AuthUser, db: &State<Db>) 
 }
 
 /// Changes a username: the user themself, or an admin.
-#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), request_body = UsernameRequest, responses(
+#[utoipa::path(tag = "users", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), request_body = UsernameRequest, responses(
     (status = 200, description = "Renamed", body = Envelope<UserView>),
     (status = 409, description = "The username is taken", body = ErrorEnvelope),
 ))]
 #[patch("/users/<id>/username", data = "<body>")]
 pub(crate) async fn change_username(
-    id: i64,
+    id: UserId,
     auth: AuthUser,
     db: &State<Db>,
     body: Fields<UsernameRequest>,
@@ -238,7 +237,7 @@ pub(crate) async fn change_username(
 
 /// Sets a profile picture from a PNG, JPEG, GIF or WebP upload (judged by content),
 /// resized to fit 256×256 and re-encoded; the previous picture is removed.
-#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])),
+#[utoipa::path(tag = "users", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])),
     request_body(content = inline(ImageUpload), content_type = "multipart/form-data",
         description = "The picture, as the multipart field `image` (any other name is a 400)"),
     responses(
@@ -246,7 +245,7 @@ pub(crate) async fn change_username(
 ))]
 #[put("/users/<id>/image", data = "<upload>")]
 pub(crate) async fn change_image(
-    id: i64,
+    id: UserId,
     auth: AuthUser,
     db: &State<Db>,
     media: &State<Arc<MediaStore>>,
@@ -270,162 +269,14 @@ pub(crate) async fn change_image(
     ))
 }
 
-fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Mails a reset link if an account uses the address. The answer is the same whether or
-/// not it does and whether or not a limit held the mail back, and the mail goes out on a
-/// blocking thread after the reply, so neither the answer nor its timing tells.
-#[utoipa::path(tag = "users", request_body = ForgotRequest, responses(
-    (status = 200, description = "Accepted (whether or not the address has an account, and whether or not a limit held the mail back)", body = Envelope<Detail>),
-))]
-#[post("/users/password/forgot", data = "<body>")]
-pub(crate) async fn forgot_password(
-    db: &State<Db>,
-    config: &State<Config>,
-    mailer: &State<Arc<Mailer>>,
-    public_url: &State<PublicUrl>,
-    limits: &State<ResetMailLimits>,
-    client: ClientAddr,
-    body: Fields<ForgotRequest>,
-) -> Reply {
-    let email = body.0.validate()?;
-    if limits.allow(&client.0, &email) {
-        let db = db.inner().clone();
-        let mailer = Arc::clone(mailer);
-        let ttl = config.reset_token_ttl_secs as i64;
-        let link_base = format!("{}/reset-password?token=", public_url.0);
-        // Not awaited: the reply leaves now, whatever the mail's fate.
-        rocket::tokio::spawn(async move {
-            if let Err(e) = send_reset_mail(&db, mailer, email, ttl, link_base).await {
-                tracing::warn!(error = %e, "password reset mail not sent");
-            }
-        });
-    } else {
-        tracing::info!("password reset mail held back by its hourly limits");
-    }
-    Ok(Success::ok(
-        "FORGOT PASSWORD",
-        Detail::new("If an account uses that address, a reset link has been sent to it."),
-    ))
-}
-
-/// Stores a new token for the address's account, if there is one, through the writer in
-/// one transaction (old tokens pruned with it); then prunes the outbox and sends the mail
-/// on a blocking thread, after the token is stored, as `mail::prune_outbox` relies on.
-async fn send_reset_mail(
-    db: &Db,
-    mailer: Arc<Mailer>,
-    email: Email,
-    ttl: i64,
-    link_base: String,
-) -> Result<(), AppError> {
-    let mut token = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut token);
-    let token = hex::encode(token);
-    let hashed = token_hash(&token);
-    let stored = hashed.clone();
-    let user = db
-        .write(move |tx| {
-            let Some(user) = user::find_by_email(tx, email.as_str())? else {
-                return Ok(None);
-            };
-            let at = now();
-            password_reset::prune(tx, at)?;
-            password_reset::create(tx, user.id, &stored, at + ttl)?;
-            Ok(Some(user))
-        })
-        .await?;
-    let Some(user) = user else {
-        return Ok(());
-    };
-    let pruning = Arc::clone(&mailer);
-    db.run(move |conn| {
-        prune_outbox(&pruning, conn);
-        Ok(())
-    })
-    .await?;
-    let minutes = (ttl / 60).max(1);
-    let text = format!(
-        "Hello {name},\n\n\
-         Someone (we hope you) asked to reset the password of your library account.\n\
-         Open this link within {minutes} minutes to choose a new one:\n\n\
-         {link_base}{token}\n\n\
-         The link works once. If it was not you, ignore this message: your password \
-         stays as it is.\n",
-        name = user.username,
-    );
-    spawn_blocking(move || {
-        mailer.send_reset(&hashed, &user.email, "Reset your library password", text)
-    })
-    .await?
-    .map_err(AppError::Internal)
-}
-
-/// Removes outbox mails whose reset token can no longer be used; a failure is only logged.
-fn prune_outbox(mailer: &Mailer, conn: &rusqlite::Connection) {
-    if let Some(folder) = mailer.outbox() {
-        if let Err(e) = crate::mail::prune_outbox(folder, conn) {
-            tracing::warn!(error = %e, "outbox not pruned");
-        }
-    }
-}
-
-/// Sets a new password with a mailed token; every earlier token of the user stops working.
-#[utoipa::path(tag = "users", request_body = ResetRequest, responses(
-    (status = 200, description = "Password changed", body = Envelope<Detail>),
-))]
-#[post("/users/password/reset", data = "<body>")]
-pub(crate) async fn reset_password(
-    db: &State<Db>,
-    config: &State<Config>,
-    mailer: &State<Arc<Mailer>>,
-    body: Fields<ResetRequest>,
-) -> Reply {
-    let reset = body.0.validate()?;
-    let hashed_token = token_hash(&reset.token);
-    let expired = || AppError::invalid("token", "is invalid, used or expired");
-    // Check the token before spending a bcrypt on it.
-    let lookup = hashed_token.clone();
-    let valid = db
-        .run(move |conn| password_reset::is_open(conn, &lookup, now()))
-        .await?;
-    if !valid {
-        return Err(expired());
-    }
-    let hash = password::hash(&reset.password, config.bcrypt_cost).await?;
-    db.write(move |tx| {
-        let user_id = password_reset::redeem(tx, &hashed_token, now())?.ok_or_else(expired)?;
-        user::set_password(tx, user_id, &hash)
-    })
-    .await?;
-    // The used token's mail, and those of the user's other tokens, spent with it. The
-    // password is changed by now, so a failure here is only logged.
-    let mailer = Arc::clone(mailer);
-    let pruned = db
-        .run(move |conn| {
-            prune_outbox(&mailer, conn);
-            Ok(())
-        })
-        .await;
-    if let Err(e) = pruned {
-        tracing::warn!(error = %e, "outbox not pruned");
-    }
-    Ok(Success::ok(
-        "RESET PASSWORD",
-        Detail::new("The password is changed; earlier sessions are signed out."),
-    ))
-}
-
 /// Sets a user's role (admins only). The last admin cannot be demoted.
-#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), request_body = RoleRequest, responses(
+#[utoipa::path(tag = "users", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), request_body = RoleRequest, responses(
     (status = 200, description = "Role changed", body = Envelope<UserView>),
     (status = 409, description = "That would leave no admin", body = ErrorEnvelope),
 ))]
 #[patch("/users/<id>/role", data = "<body>")]
 pub(crate) async fn change_role(
-    id: i64,
+    id: UserId,
     admin: Admin,
     db: &State<Db>,
     body: Fields<RoleRequest>,
@@ -448,13 +299,13 @@ pub(crate) async fn change_role(
 }
 
 /// Deletes a user (themself, or by an admin), with their picture and history.
-#[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
+#[utoipa::path(tag = "users", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
     (status = 200, description = "Deleted; the user as it was", body = Envelope<UserView>),
     (status = 409, description = "The user has books on loan, or is the last admin", body = ErrorEnvelope),
 ))]
 #[delete("/users/<id>", data = "<_body>")]
 pub(crate) async fn delete_user(
-    id: i64,
+    id: UserId,
     auth: AuthUser,
     db: &State<Db>,
     media: &State<Arc<MediaStore>>,

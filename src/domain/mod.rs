@@ -2,9 +2,11 @@
 //! is the only place that rule is written.
 
 pub mod book;
-pub mod item;
+mod id;
 mod isbn;
+pub mod item;
 mod user;
 
+pub use id::{BookId, HoldId, ItemId, LoanId, UserId};
 pub use isbn::Isbn13;
 pub use user::{Email, Password, Role, Username};

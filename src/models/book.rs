@@ -9,7 +9,7 @@ use super::item::COPIES_OF_B;
 use super::now;
 use crate::db::unique_violation;
 use crate::domain::book::{BookData, Field, FieldValue, Kind, FIELDS};
-use crate::domain::Isbn13;
+use crate::domain::{BookId, Isbn13};
 use crate::error::{ApiResult, AppError};
 
 mod search;
@@ -19,7 +19,7 @@ pub use search::{list, match_expression, Search, SearchText, SortKey};
 /// A stored book: its fields (`BookData`, described by `FIELDS`) and what the server keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Book {
-    pub id: i64,
+    pub id: BookId,
     pub data: BookData,
     pub available: i64,
     pub cover_file: Option<String>,
@@ -149,18 +149,18 @@ static UPDATE: LazyLock<String> = LazyLock::new(|| {
 const DUPLICATE_ISBN: &str = "is already in the catalogue";
 
 /// Inserts a book and returns its id.
-pub fn insert(conn: &Connection, data: &BookData) -> ApiResult<i64> {
+pub fn insert(conn: &Connection, data: &BookData) -> ApiResult<BookId> {
     let mut values = field_values(data)?;
     values.push(Value::Integer(now()));
     conn.prepare_cached(&INSERT)?
         .execute(params_from_iter(values))
         .map_err(|e| unique_violation(e, "isbn", DUPLICATE_ISBN))?;
-    Ok(conn.last_insert_rowid())
+    Ok(BookId::new(conn.last_insert_rowid()))
 }
 
 /// Replaces every client-settable field of book `id`.
-pub fn update(conn: &Connection, id: i64, data: &BookData) -> ApiResult<()> {
-    let mut values = vec![Value::Integer(id)];
+pub fn update(conn: &Connection, id: BookId, data: &BookData) -> ApiResult<()> {
+    let mut values = vec![Value::Integer(id.get())];
     values.extend(field_values(data)?);
     values.push(Value::Integer(now()));
     conn.prepare_cached(&UPDATE)?
@@ -181,7 +181,7 @@ fn find_where(
         .optional()?)
 }
 
-pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Book>> {
+pub fn find(conn: &Connection, id: BookId) -> ApiResult<Option<Book>> {
     find_where(conn, "b.id = ?1", &id)
 }
 
@@ -190,14 +190,14 @@ pub fn find_by_isbn(conn: &Connection, isbn: &Isbn13) -> ApiResult<Option<Book>>
 }
 
 /// Copies of book `id` out on loan now.
-pub fn active_loans(conn: &Connection, id: i64) -> ApiResult<i64> {
+pub fn active_loans(conn: &Connection, id: BookId) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM loans WHERE book_id = ?1 AND returned_at IS NULL")?
         .query_row([id], |r| r.get(0))?)
 }
 
 /// Deletes the book (its loan history and holds go with it by cascade).
-pub fn delete(conn: &Connection, id: i64) -> ApiResult<bool> {
+pub fn delete(conn: &Connection, id: BookId) -> ApiResult<bool> {
     Ok(conn.execute("DELETE FROM books WHERE id = ?1", [id])? > 0)
 }
 
@@ -205,7 +205,7 @@ pub fn delete(conn: &Connection, id: i64) -> ApiResult<bool> {
 /// file it replaces (if any).
 pub fn set_cover(
     conn: &Connection,
-    id: i64,
+    id: BookId,
     cover_file: &str,
 ) -> ApiResult<Option<Option<String>>> {
     let Some(book) = find(conn, id)? else {

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::Page;
 use crate::db::unique_violation;
+use crate::domain::{BookId, HoldId, ItemId, UserId};
 use crate::error::{ApiResult, AppError};
 
 /// `waiting` → `ready` (a copy is set aside) → `fulfilled` (borrowed); a hold may also end
@@ -64,9 +65,9 @@ impl FromSql for HoldStatus {
 
 #[derive(Debug, Clone)]
 pub struct Hold {
-    pub id: i64,
-    pub book_id: i64,
-    pub user_id: i64,
+    pub id: HoldId,
+    pub book_id: BookId,
+    pub user_id: UserId,
     pub created_at: i64,
     pub status: HoldStatus,
     pub ready_until: Option<i64>,
@@ -75,7 +76,7 @@ pub struct Hold {
     /// aside); None when closed (fulfilled, cancelled, expired), as it is in no queue.
     pub position: Option<i64>,
     /// The copy kept on the hold shelf while the hold is ready.
-    pub item_id: Option<i64>,
+    pub item_id: Option<ItemId>,
 }
 
 /// A hold's columns, its status read as of `now` (an SQL expression, such as a parameter):
@@ -123,7 +124,7 @@ impl Hold {
     }
 }
 
-pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Hold>> {
+pub fn find(conn: &Connection, id: HoldId) -> ApiResult<Option<Hold>> {
     Ok(conn
         .prepare_cached(&format!("{} WHERE h.id = ?1", *SELECT))?
         .query_row([id], Hold::from_row)
@@ -131,30 +132,30 @@ pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Hold>> {
 }
 
 /// The user's waiting or ready hold on the book, if any.
-pub fn find_open(conn: &Connection, user_id: i64, book_id: i64) -> ApiResult<Option<Hold>> {
+pub fn find_open(conn: &Connection, user_id: UserId, book_id: BookId) -> ApiResult<Option<Hold>> {
     Ok(conn
         .prepare_cached(&format!(
             "{} WHERE h.user_id = ?1 AND h.book_id = ?2
              AND h.status IN ('waiting', 'ready')",
             *SELECT
         ))?
-        .query_row([user_id, book_id], Hold::from_row)
+        .query_row(params![user_id, book_id], Hold::from_row)
         .optional()?)
 }
 
 /// Adds a waiting hold at the end of the book's queue.
-pub fn insert(conn: &Connection, book_id: i64, user_id: i64, at: i64) -> ApiResult<Hold> {
+pub fn insert(conn: &Connection, book_id: BookId, user_id: UserId, at: i64) -> ApiResult<Hold> {
     conn.execute(
         "INSERT INTO holds (book_id, user_id, created_at) VALUES (?1, ?2, ?3)",
         params![book_id, user_id, at],
     )
     .map_err(|e| unique_violation(e, "book_id", "you already hold this book"))?;
-    let id = conn.last_insert_rowid();
+    let id = HoldId::new(conn.last_insert_rowid());
     find(conn, id)?.ok_or_else(|| AppError::Internal("inserted hold vanished".into()))
 }
 
 /// Ends an open hold as fulfilled, cancelled or expired.
-pub fn close(conn: &Connection, id: i64, status: HoldStatus, at: i64) -> ApiResult<()> {
+pub fn close(conn: &Connection, id: HoldId, status: HoldStatus, at: i64) -> ApiResult<()> {
     conn.execute(
         "UPDATE holds SET status = ?2, closed_at = ?3
          WHERE id = ?1 AND status IN ('waiting', 'ready')",
@@ -165,20 +166,20 @@ pub fn close(conn: &Connection, id: i64, status: HoldStatus, at: i64) -> ApiResu
 
 /// Ready holds on the book whose pickup time has run out become expired, closed at the
 /// moment they lapsed. Returns the copies they had kept on the hold shelf.
-pub fn expire_lapsed(conn: &Connection, book_id: i64, now: i64) -> ApiResult<Vec<i64>> {
+pub fn expire_lapsed(conn: &Connection, book_id: BookId, now: i64) -> ApiResult<Vec<ItemId>> {
     Ok(conn
         .prepare_cached(
             "UPDATE holds SET status = 'expired', closed_at = ready_until
              WHERE book_id = ?1 AND status = 'ready' AND ready_until <= ?2
              RETURNING item_id",
         )?
-        .query_map(params![book_id, now], |r| r.get::<_, Option<i64>>(0))?
+        .query_map(params![book_id, now], |r| r.get::<_, Option<ItemId>>(0))?
         .filter_map(Result::transpose)
-        .collect::<rusqlite::Result<Vec<i64>>>()?)
+        .collect::<rusqlite::Result<Vec<ItemId>>>()?)
 }
 
 /// The user's waiting and ready holds as of `now`, oldest first.
-pub fn open_for_user(conn: &Connection, user_id: i64, now: i64) -> ApiResult<Vec<Hold>> {
+pub fn open_for_user(conn: &Connection, user_id: UserId, now: i64) -> ApiResult<Vec<Hold>> {
     let sql = format!(
         "{} WHERE h.user_id = ?1 AND {} IN ('waiting', 'ready') ORDER BY h.id",
         select_as_of("?2"),
@@ -186,12 +187,12 @@ pub fn open_for_user(conn: &Connection, user_id: i64, now: i64) -> ApiResult<Vec
     );
     Ok(conn
         .prepare_cached(&sql)?
-        .query_map([user_id, now], Hold::from_row)?
+        .query_map(params![user_id, now], Hold::from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// The ready hold a copy is kept for, if any.
-pub fn ready_for_item(conn: &Connection, item_id: i64) -> ApiResult<Option<Hold>> {
+pub fn ready_for_item(conn: &Connection, item_id: ItemId) -> ApiResult<Option<Hold>> {
     Ok(conn
         .prepare_cached(&format!(
             "{} WHERE h.item_id = ?1 AND h.status = 'ready'",
@@ -202,7 +203,7 @@ pub fn ready_for_item(conn: &Connection, item_id: i64) -> ApiResult<Option<Hold>
 }
 
 /// Takes a ready hold back into the queue, at its old place: its copy is gone (lost, say).
-pub fn back_to_waiting(conn: &Connection, id: i64) -> ApiResult<()> {
+pub fn back_to_waiting(conn: &Connection, id: HoldId) -> ApiResult<()> {
     conn.execute(
         "UPDATE holds SET status = 'waiting', ready_until = NULL, item_id = NULL
          WHERE id = ?1 AND status = 'ready'",
@@ -212,16 +213,16 @@ pub fn back_to_waiting(conn: &Connection, id: i64) -> ApiResult<()> {
 }
 
 /// Ready holds on the book still within their pickup time: copies set aside.
-pub fn count_ready(conn: &Connection, book_id: i64, now: i64) -> ApiResult<i64> {
+pub fn count_ready(conn: &Connection, book_id: BookId, now: i64) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached(
             "SELECT COUNT(*) FROM holds
              WHERE book_id = ?1 AND status = 'ready' AND ready_until > ?2",
         )?
-        .query_row([book_id, now], |r| r.get(0))?)
+        .query_row(params![book_id, now], |r| r.get(0))?)
 }
 
-pub fn count_waiting(conn: &Connection, book_id: i64) -> ApiResult<i64> {
+pub fn count_waiting(conn: &Connection, book_id: BookId) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM holds WHERE book_id = ?1 AND status = 'waiting'")?
         .query_row([book_id], |r| r.get(0))?)
@@ -231,10 +232,10 @@ pub fn count_waiting(conn: &Connection, book_id: i64) -> ApiResult<i64> {
 /// for it; returns the hold, or None when no one waits.
 pub fn promote(
     conn: &Connection,
-    book_id: i64,
-    item_id: i64,
+    book_id: BookId,
+    item_id: ItemId,
     ready_until: i64,
-) -> ApiResult<Option<i64>> {
+) -> ApiResult<Option<HoldId>> {
     Ok(conn
         .prepare_cached(
             "UPDATE holds SET status = 'ready', ready_until = ?3, item_id = ?2
@@ -247,19 +248,19 @@ pub fn promote(
 }
 
 /// Open holds of the user as of `now`: waiting, or ready with pickup time left.
-pub fn count_open_for_user(conn: &Connection, user_id: i64, now: i64) -> ApiResult<i64> {
+pub fn count_open_for_user(conn: &Connection, user_id: UserId, now: i64) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached(
             "SELECT COUNT(*) FROM holds WHERE user_id = ?1
              AND (status = 'waiting' OR (status = 'ready' AND ready_until > ?2))",
         )?
-        .query_row([user_id, now], |r| r.get(0))?)
+        .query_row(params![user_id, now], |r| r.get(0))?)
 }
 
 /// Books whose holds the clock or the shelf has moved on since they were last settled: a
 /// ready hold has lapsed, or a copy is on the shelf while readers wait (an upgraded
 /// database, say). A read, so the background sweep takes the writer only when needed.
-pub fn books_to_settle(conn: &Connection, now: i64) -> ApiResult<Vec<i64>> {
+pub fn books_to_settle(conn: &Connection, now: i64) -> ApiResult<Vec<BookId>> {
     let books = conn
         .prepare_cached(
             "SELECT book_id FROM holds WHERE status = 'ready' AND ready_until <= ?1
@@ -270,15 +271,15 @@ pub fn books_to_settle(conn: &Connection, now: i64) -> ApiResult<Vec<i64>> {
                            WHERE i.book_id = h.book_id AND i.status = 'available')",
         )?
         .query_map([now], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<i64>>>()?;
+        .collect::<rusqlite::Result<Vec<BookId>>>()?;
     Ok(books)
 }
 
 /// What a hold listing may be narrowed to; None means "any".
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HoldFilter {
-    pub user_id: Option<i64>,
-    pub book_id: Option<i64>,
+    pub user_id: Option<UserId>,
+    pub book_id: Option<BookId>,
     pub status: Option<HoldStatus>,
 }
 

@@ -6,12 +6,13 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::{now, setting};
 use crate::db::unique_violation;
 use crate::domain::item::{Barcode, ItemStatus};
+use crate::domain::{BookId, ItemId, UserId};
 use crate::error::{ApiResult, AppError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
-    pub id: i64,
-    pub book_id: i64,
+    pub id: ItemId,
+    pub book_id: BookId,
     pub barcode: String,
     pub location: Option<String>,
     pub status: ItemStatus,
@@ -66,7 +67,7 @@ pub struct ItemFields {
     pub note: Option<String>,
 }
 
-pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Item>> {
+pub fn find(conn: &Connection, id: ItemId) -> ApiResult<Option<Item>> {
     Ok(conn
         .prepare_cached("SELECT * FROM items WHERE id = ?1")?
         .query_row([id], Item::from_row)
@@ -82,7 +83,7 @@ pub fn find_by_barcode(conn: &Connection, barcode: &str) -> ApiResult<Option<Ite
 }
 
 /// Every item of the book, withdrawn ones too, by id.
-pub fn for_book(conn: &Connection, book_id: i64) -> ApiResult<Vec<Item>> {
+pub fn for_book(conn: &Connection, book_id: BookId) -> ApiResult<Vec<Item>> {
     Ok(conn
         .prepare_cached("SELECT * FROM items WHERE book_id = ?1 ORDER BY id")?
         .query_map([book_id], Item::from_row)?
@@ -90,14 +91,14 @@ pub fn for_book(conn: &Connection, book_id: i64) -> ApiResult<Vec<Item>> {
 }
 
 /// How many of the book's items have each status.
-pub fn count(conn: &Connection, book_id: i64, status: ItemStatus) -> ApiResult<i64> {
+pub fn count(conn: &Connection, book_id: BookId, status: ItemStatus) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM items WHERE book_id = ?1 AND status = ?2")?
         .query_row(params![book_id, status], |r| r.get(0))?)
 }
 
 /// The book's copies (see `COPIES_OF_B`).
-pub fn copies(conn: &Connection, book_id: i64) -> ApiResult<i64> {
+pub fn copies(conn: &Connection, book_id: BookId) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached(
             "SELECT COUNT(*) FROM items WHERE book_id = ?1
@@ -107,7 +108,7 @@ pub fn copies(conn: &Connection, book_id: i64) -> ApiResult<i64> {
 }
 
 /// The book's available item longest on the shelf (lowest id), if any.
-pub fn first_available(conn: &Connection, book_id: i64) -> ApiResult<Option<Item>> {
+pub fn first_available(conn: &Connection, book_id: BookId) -> ApiResult<Option<Item>> {
     Ok(conn
         .prepare_cached(
             "SELECT * FROM items WHERE book_id = ?1 AND status = 'available' ORDER BY id LIMIT 1",
@@ -117,7 +118,7 @@ pub fn first_available(conn: &Connection, book_id: i64) -> ApiResult<Option<Item
 }
 
 /// The book's available items, newest first: the ones withdrawn first when copies drop.
-pub fn newest_available(conn: &Connection, book_id: i64, how_many: i64) -> ApiResult<Vec<Item>> {
+pub fn newest_available(conn: &Connection, book_id: BookId, how_many: i64) -> ApiResult<Vec<Item>> {
     Ok(conn
         .prepare_cached(
             "SELECT * FROM items WHERE book_id = ?1 AND status = 'available'
@@ -127,7 +128,7 @@ pub fn newest_available(conn: &Connection, book_id: i64, how_many: i64) -> ApiRe
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-pub fn set_status(conn: &Connection, id: i64, status: ItemStatus) -> ApiResult<()> {
+pub fn set_status(conn: &Connection, id: ItemId, status: ItemStatus) -> ApiResult<()> {
     conn.prepare_cached("UPDATE items SET status = ?2, modified_at = ?3 WHERE id = ?1")?
         .execute(params![id, status, now()])?;
     Ok(())
@@ -138,7 +139,7 @@ const TAKEN: &str = "is already the barcode of another copy";
 /// A code that is already a patron's card cannot also label a copy: the desk could not
 /// tell which was scanned.
 fn refuse_card_number(conn: &Connection, barcode: &Barcode) -> ApiResult<()> {
-    let card: Option<i64> = conn
+    let card: Option<UserId> = conn
         .prepare_cached("SELECT id FROM users WHERE card_number = ?1")?
         .query_row([barcode.as_str()], |r| r.get(0))
         .optional()?;
@@ -171,7 +172,7 @@ pub fn next_barcode(conn: &Connection, prefix: &str) -> ApiResult<Barcode> {
 /// Adds an item to the book, available, with the given barcode.
 pub fn insert(
     conn: &Connection,
-    book_id: i64,
+    book_id: BookId,
     barcode: &Barcode,
     fields: &ItemFields,
 ) -> ApiResult<Item> {
@@ -192,14 +193,14 @@ pub fn insert(
         at
     ])
     .map_err(|e| unique_violation(e, "barcode", TAKEN))?;
-    find(conn, conn.last_insert_rowid())?
+    find(conn, ItemId::new(conn.last_insert_rowid()))?
         .ok_or_else(|| AppError::Internal("inserted item vanished".into()))
 }
 
 /// Replaces the item's barcode and descriptive fields; its status is lending's to change.
 pub fn update(
     conn: &Connection,
-    id: i64,
+    id: ItemId,
     barcode: &Barcode,
     fields: &ItemFields,
 ) -> ApiResult<()> {
@@ -231,13 +232,13 @@ pub fn update(
 mod tests {
     use super::*;
 
-    fn book(conn: &Connection) -> i64 {
+    fn book(conn: &Connection) -> BookId {
         conn.execute(
             "INSERT INTO books (title, author, created_at, modified_at) VALUES ('T', 'A', 0, 0)",
             [],
         )
         .unwrap();
-        conn.last_insert_rowid()
+        BookId::new(conn.last_insert_rowid())
     }
 
     #[test]

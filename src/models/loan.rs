@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::item::Item;
 use super::Page;
 use crate::db::unique_violation;
+use crate::domain::{BookId, ItemId, LoanId, UserId};
 use crate::error::{ApiResult, AppError};
 
 /// A loan's state is not stored: it follows from `returned_at`, `due_at` and the clock,
@@ -39,15 +40,15 @@ impl LoanStatus {
 
 #[derive(Debug, Clone)]
 pub struct Loan {
-    pub id: i64,
-    pub book_id: i64,
-    pub user_id: i64,
+    pub id: LoanId,
+    pub book_id: BookId,
+    pub user_id: UserId,
     pub borrowed_at: i64,
     pub due_at: i64,
     pub returned_at: Option<i64>,
     pub renewals: i64,
     /// The copy lent; None only for loans returned before copies had barcodes.
-    pub item_id: Option<i64>,
+    pub item_id: Option<ItemId>,
     /// The copy's barcode, read with the loan.
     pub barcode: Option<String>,
 }
@@ -81,14 +82,14 @@ impl Loan {
 }
 
 /// Whether the book exists. The catalogue owns `books`; lending only asks this.
-pub fn book_exists(conn: &Connection, book_id: i64) -> ApiResult<bool> {
+pub fn book_exists(conn: &Connection, book_id: BookId) -> ApiResult<bool> {
     Ok(conn
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM books WHERE id = ?1)")?
         .query_row([book_id], |r| r.get(0))?)
 }
 
 /// The open loan of a copy, if it is out.
-pub fn out_for_item(conn: &Connection, item_id: i64) -> ApiResult<Option<Loan>> {
+pub fn out_for_item(conn: &Connection, item_id: ItemId) -> ApiResult<Option<Loan>> {
     let sql = format!("SELECT {COLUMNS} FROM loans WHERE item_id = ?1 AND returned_at IS NULL");
     Ok(conn
         .prepare_cached(&sql)?
@@ -97,7 +98,7 @@ pub fn out_for_item(conn: &Connection, item_id: i64) -> ApiResult<Option<Loan>> 
 }
 
 /// The user's loans not yet returned, soonest due first.
-pub fn out_for_user(conn: &Connection, user_id: i64) -> ApiResult<Vec<Loan>> {
+pub fn out_for_user(conn: &Connection, user_id: UserId) -> ApiResult<Vec<Loan>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM loans WHERE user_id = ?1 AND returned_at IS NULL ORDER BY due_at, id"
     );
@@ -108,15 +109,15 @@ pub fn out_for_user(conn: &Connection, user_id: i64) -> ApiResult<Vec<Loan>> {
 }
 
 /// The user's loans out past their due date at `now`.
-pub fn count_overdue_for_user(conn: &Connection, user_id: i64, now: i64) -> ApiResult<i64> {
+pub fn count_overdue_for_user(conn: &Connection, user_id: UserId, now: i64) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached(
             "SELECT COUNT(*) FROM loans WHERE user_id = ?1 AND returned_at IS NULL AND due_at < ?2",
         )?
-        .query_row([user_id, now], |r| r.get(0))?)
+        .query_row(params![user_id, now], |r| r.get(0))?)
 }
 
-pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Loan>> {
+pub fn find(conn: &Connection, id: LoanId) -> ApiResult<Option<Loan>> {
     let sql = format!("SELECT {COLUMNS} FROM loans WHERE id = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -127,7 +128,7 @@ pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<Loan>> {
 pub fn insert(
     conn: &Connection,
     item: &Item,
-    user_id: i64,
+    user_id: UserId,
     borrowed_at: i64,
     due_at: i64,
 ) -> ApiResult<Loan> {
@@ -137,34 +138,34 @@ pub fn insert(
     )?
     .execute(params![item.book_id, item.id, user_id, borrowed_at, due_at])
     .map_err(|e| unique_violation(e, "book_id", "you already have this book on loan"))?;
-    let id = conn.last_insert_rowid();
+    let id = LoanId::new(conn.last_insert_rowid());
     find(conn, id)?.ok_or_else(|| AppError::Internal("inserted loan vanished".into()))
 }
 
 /// Loans not yet returned, of one user.
-pub fn count_out_for_user(conn: &Connection, user_id: i64) -> ApiResult<i64> {
+pub fn count_out_for_user(conn: &Connection, user_id: UserId) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM loans WHERE user_id = ?1 AND returned_at IS NULL")?
         .query_row([user_id], |r| r.get(0))?)
 }
 
 /// Copies of the book that are out (overdue ones included: they are still not on the shelf).
-pub fn count_out_for_book(conn: &Connection, book_id: i64) -> ApiResult<i64> {
+pub fn count_out_for_book(conn: &Connection, book_id: BookId) -> ApiResult<i64> {
     Ok(conn
         .prepare_cached("SELECT COUNT(*) FROM loans WHERE book_id = ?1 AND returned_at IS NULL")?
         .query_row([book_id], |r| r.get(0))?)
 }
 
-pub fn has_out(conn: &Connection, user_id: i64, book_id: i64) -> ApiResult<bool> {
+pub fn has_out(conn: &Connection, user_id: UserId, book_id: BookId) -> ApiResult<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS(SELECT 1 FROM loans
              WHERE user_id = ?1 AND book_id = ?2 AND returned_at IS NULL)",
         )?
-        .query_row([user_id, book_id], |r| r.get(0))?)
+        .query_row(params![user_id, book_id], |r| r.get(0))?)
 }
 
-pub fn mark_returned(conn: &Connection, id: i64, at: i64) -> ApiResult<()> {
+pub fn mark_returned(conn: &Connection, id: LoanId, at: i64) -> ApiResult<()> {
     conn.execute(
         "UPDATE loans SET returned_at = ?2 WHERE id = ?1 AND returned_at IS NULL",
         params![id, at],
@@ -172,7 +173,7 @@ pub fn mark_returned(conn: &Connection, id: i64, at: i64) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn extend(conn: &Connection, id: i64, due_at: i64) -> ApiResult<()> {
+pub fn extend(conn: &Connection, id: LoanId, due_at: i64) -> ApiResult<()> {
     conn.execute(
         "UPDATE loans SET due_at = ?2, renewals = renewals + 1 WHERE id = ?1",
         params![id, due_at],
@@ -183,8 +184,8 @@ pub fn extend(conn: &Connection, id: i64, due_at: i64) -> ApiResult<()> {
 /// What a loan listing may be narrowed to; None means "any".
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoanFilter {
-    pub user_id: Option<i64>,
-    pub book_id: Option<i64>,
+    pub user_id: Option<UserId>,
+    pub book_id: Option<BookId>,
     pub status: Option<LoanStatus>,
 }
 

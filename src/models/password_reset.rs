@@ -4,9 +4,15 @@ use std::collections::HashSet;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::domain::UserId;
 use crate::error::ApiResult;
 
-pub fn create(conn: &Connection, user_id: i64, token_hash: &str, expires_at: i64) -> ApiResult<()> {
+pub fn create(
+    conn: &Connection,
+    user_id: UserId,
+    token_hash: &str,
+    expires_at: i64,
+) -> ApiResult<()> {
     conn.execute(
         "INSERT INTO password_resets (user_id, token_hash, expires_at) VALUES (?1, ?2, ?3)",
         params![user_id, token_hash, expires_at],
@@ -27,8 +33,8 @@ pub fn is_open(conn: &Connection, token_hash: &str, now: i64) -> ApiResult<bool>
 
 /// Marks the token used and returns its user, if it exists, is unused and unexpired.
 /// Every other open token of that user is spent too.
-pub fn redeem(conn: &Connection, token_hash: &str, now: i64) -> ApiResult<Option<i64>> {
-    let user_id: Option<i64> = conn
+pub fn redeem(conn: &Connection, token_hash: &str, now: i64) -> ApiResult<Option<UserId>> {
+    let user_id: Option<UserId> = conn
         .query_row(
             "SELECT user_id FROM password_resets
              WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",

@@ -8,6 +8,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::domain::BookId;
 use crate::error::ApiResult;
 
 /// How many leading ids of a search are kept: the first 50 pages of 20.
@@ -35,7 +36,7 @@ fn ensure_table(conn: &Connection) -> ApiResult<()> {
 }
 
 /// The total and leading ids stored for `key` at `version`, if any.
-pub fn get(conn: &Connection, key: &str, version: i64) -> ApiResult<Option<(i64, Vec<i64>)>> {
+pub fn get(conn: &Connection, key: &str, version: i64) -> ApiResult<Option<(i64, Vec<BookId>)>> {
     ensure_table(conn)?;
     let found = conn
         .prepare_cached("SELECT total, ids FROM temp.search_pages WHERE key = ?1 AND version = ?2")?
@@ -46,7 +47,7 @@ pub fn get(conn: &Connection, key: &str, version: i64) -> ApiResult<Option<(i64,
     Ok(found.map(|(total, bytes)| {
         let ids = bytes
             .chunks_exact(8)
-            .map(|c| i64::from_le_bytes(c.try_into().unwrap_or_default()))
+            .map(|c| BookId::new(i64::from_le_bytes(c.try_into().unwrap_or_default())))
             .collect();
         (total, ids)
     }))
@@ -54,9 +55,15 @@ pub fn get(conn: &Connection, key: &str, version: i64) -> ApiResult<Option<(i64,
 
 /// Remembers `total` and the leading `ids` of `key`, as read at `version` (read before the
 /// search ran, so a change landing meanwhile makes this entry old, never wrong).
-pub fn put(conn: &Connection, key: &str, version: i64, total: i64, ids: &[i64]) -> ApiResult<()> {
+pub fn put(
+    conn: &Connection,
+    key: &str,
+    version: i64,
+    total: i64,
+    ids: &[BookId],
+) -> ApiResult<()> {
     ensure_table(conn)?;
-    let bytes: Vec<u8> = ids.iter().flat_map(|id| id.to_le_bytes()).collect();
+    let bytes: Vec<u8> = ids.iter().flat_map(|id| id.get().to_le_bytes()).collect();
     conn.prepare_cached(
         "INSERT OR REPLACE INTO temp.search_pages (key, version, total, ids)
          VALUES (?1, ?2, ?3, ?4)",

@@ -6,14 +6,14 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::{like_prefix, now, setting, Page};
 use crate::db::unique_violation;
 use crate::domain::item::Barcode;
-use crate::domain::{Email, Role, Username};
+use crate::domain::{Email, Role, UserId, Username};
 use crate::error::{ApiResult, AppError, FieldErrors};
 
 /// A stored user. It is not serialisable: what leaves the server is built in `views`,
 /// so the password hash cannot leak by accident.
 #[derive(Debug, Clone)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub email: String,
     pub password_hash: String,
@@ -121,7 +121,7 @@ pub fn insert(conn: &Connection, new: &NewUser) -> ApiResult<User> {
         ],
     )
     .map_err(|e| unique_violation(e, "username", "is already taken"))?;
-    let id = conn.last_insert_rowid();
+    let id = UserId::new(conn.last_insert_rowid());
     find(conn, id)?.ok_or_else(|| AppError::Internal("inserted user vanished".into()))
 }
 
@@ -133,7 +133,7 @@ fn find_where(conn: &Connection, condition: &str, value: &dyn ToSql) -> ApiResul
         .optional()?)
 }
 
-pub fn find(conn: &Connection, id: i64) -> ApiResult<Option<User>> {
+pub fn find(conn: &Connection, id: UserId) -> ApiResult<Option<User>> {
     find_where(conn, "id = ?1", &id)
 }
 
@@ -158,7 +158,7 @@ pub fn next_card_number(conn: &Connection, prefix: &str) -> ApiResult<Barcode> {
 }
 
 /// Whether `code` is neither a copy's barcode nor the card of anyone but `owner`.
-fn code_is_free(conn: &Connection, code: &str, owner: Option<i64>) -> ApiResult<bool> {
+fn code_is_free(conn: &Connection, code: &str, owner: Option<UserId>) -> ApiResult<bool> {
     let item: Option<i64> = conn
         .prepare_cached("SELECT id FROM items WHERE barcode = ?1")?
         .query_row([code], |r| r.get(0))
@@ -176,7 +176,7 @@ pub struct PatronFields {
 }
 
 /// Replaces the patron's full name, card number and group.
-pub fn set_patron(conn: &Connection, id: i64, fields: &PatronFields) -> ApiResult<()> {
+pub fn set_patron(conn: &Connection, id: UserId, fields: &PatronFields) -> ApiResult<()> {
     if let Some(card) = &fields.card_number {
         if !code_is_free(conn, card.as_str(), Some(id))? {
             return Err(AppError::conflict(
@@ -269,7 +269,7 @@ pub fn list(conn: &Connection, prefix: Option<&str>, page: Page) -> ApiResult<(V
     Ok((users, total))
 }
 
-pub fn set_username(conn: &Connection, id: i64, username: &Username) -> ApiResult<()> {
+pub fn set_username(conn: &Connection, id: UserId, username: &Username) -> ApiResult<()> {
     if let Some(other) = find_by_username(conn, username.as_str())? {
         if other.id != id {
             return Err(AppError::conflict("username", "is already taken"));
@@ -284,7 +284,7 @@ pub fn set_username(conn: &Connection, id: i64, username: &Username) -> ApiResul
 }
 
 /// Points the user at a new picture and returns the name of the one it replaces.
-pub fn set_image(conn: &Connection, id: i64, image_file: &str) -> ApiResult<Option<String>> {
+pub fn set_image(conn: &Connection, id: UserId, image_file: &str) -> ApiResult<Option<String>> {
     let Some(user) = find(conn, id)? else {
         return Ok(None);
     };
@@ -295,7 +295,7 @@ pub fn set_image(conn: &Connection, id: i64, image_file: &str) -> ApiResult<Opti
     Ok(Some(user.image_file))
 }
 
-pub fn set_role(conn: &Connection, id: i64, role: Role) -> ApiResult<()> {
+pub fn set_role(conn: &Connection, id: UserId, role: Role) -> ApiResult<()> {
     conn.execute(
         "UPDATE users SET role = ?2, modified_at = ?3 WHERE id = ?1",
         params![id, role, now()],
@@ -305,7 +305,7 @@ pub fn set_role(conn: &Connection, id: i64, role: Role) -> ApiResult<()> {
 
 /// Stores a new password hash and raises the token version, which voids every token
 /// issued before.
-pub fn set_password(conn: &Connection, id: i64, password_hash: &str) -> ApiResult<()> {
+pub fn set_password(conn: &Connection, id: UserId, password_hash: &str) -> ApiResult<()> {
     conn.execute(
         "UPDATE users SET password_hash = ?2, token_version = token_version + 1, modified_at = ?3
          WHERE id = ?1",
@@ -323,7 +323,7 @@ pub fn count_admins(conn: &Connection) -> ApiResult<i64> {
 }
 
 /// Deletes the user (their reset tokens go with them by cascade).
-pub fn delete(conn: &Connection, id: i64) -> ApiResult<bool> {
+pub fn delete(conn: &Connection, id: UserId) -> ApiResult<bool> {
     Ok(conn.execute("DELETE FROM users WHERE id = ?1", [id])? > 0)
 }
 

@@ -5,6 +5,7 @@
 use rusqlite::Connection;
 
 use crate::domain::item::{Barcode, ItemStatus};
+use crate::domain::BookId;
 use crate::error::{ApiResult, AppError, Refusal};
 use crate::models::hold;
 use crate::models::item::{self, Item, ItemFields};
@@ -16,7 +17,7 @@ use crate::services::lending::{settle, Policy};
 pub fn add(
     conn: &Connection,
     policy: Policy,
-    book_id: i64,
+    book_id: BookId,
     barcode: Option<Barcode>,
     fields: &ItemFields,
     prefix: &str,
@@ -40,7 +41,7 @@ pub fn add(
 pub fn set_count(
     conn: &Connection,
     policy: Policy,
-    book_id: i64,
+    book_id: BookId,
     wanted: i64,
     prefix: &str,
     now: i64,
@@ -65,7 +66,7 @@ pub fn set_count(
 }
 
 /// The copy count cannot go below the copies in use; says which they are.
-fn too_few(conn: &Connection, book_id: i64, least: i64) -> ApiResult<AppError> {
+fn too_few(conn: &Connection, book_id: BookId, least: i64) -> ApiResult<AppError> {
     let on_loan = item::count(conn, book_id, ItemStatus::OnLoan)?;
     let on_shelf = item::count(conn, book_id, ItemStatus::OnHoldShelf)?;
     let away = least - on_loan - on_shelf;

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use serde::Serialize;
 
+use crate::domain::BookId;
 use crate::error::{ApiResult, AppError};
 use crate::models::book as books;
 use crate::models::now;
@@ -102,7 +103,9 @@ fn store(
     rules: &CopyRules,
 ) -> ApiResult<Result<Stored, String>> {
     let at = now();
-    let count = |id: i64, copies: i64| copies::set_count(tx, rules.policy, id, copies, &rules.prefix, at);
+    let count = |id: BookId, copies: i64| {
+        copies::set_count(tx, rules.policy, id, copies, &rules.prefix, at)
+    };
     let outcome = match existing_book(tx, &incoming, ours)? {
         None => {
             let data = incoming.create()?;

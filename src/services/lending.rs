@@ -12,7 +12,7 @@ use rusqlite::Connection;
 
 use crate::config::Config;
 use crate::domain::item::ItemStatus;
-use crate::domain::Role;
+use crate::domain::{BookId, HoldId, ItemId, LoanId, Role, UserId};
 use crate::error::{ApiResult, AppError, Refusal};
 use crate::models::hold::{self, Hold, HoldStatus};
 use crate::models::item;
@@ -54,7 +54,7 @@ impl Policy {
 /// Who is acting: the owner of a loan or hold may act on it, and so may staff.
 #[derive(Debug, Clone, Copy)]
 pub struct Actor {
-    pub id: i64,
+    pub id: UserId,
     pub staff: bool,
 }
 
@@ -66,7 +66,7 @@ impl Actor {
         }
     }
 
-    pub fn may_act_for(self, user_id: i64) -> ApiResult<()> {
+    pub fn may_act_for(self, user_id: UserId) -> ApiResult<()> {
         if self.staff || self.id == user_id {
             Ok(())
         } else {
@@ -81,7 +81,7 @@ impl Actor {
 /// lending write calls it first. Reads do not (they never take the writer): they show a
 /// lapsed hold as expired by themselves, and `settle_due`, run by the background sweep,
 /// records it soon after.
-pub fn settle(conn: &Connection, policy: Policy, book_id: i64, now: i64) -> ApiResult<()> {
+pub fn settle(conn: &Connection, policy: Policy, book_id: BookId, now: i64) -> ApiResult<()> {
     for item_id in hold::expire_lapsed(conn, book_id, now)? {
         off_the_hold_shelf(conn, item_id)?;
     }
@@ -95,7 +95,7 @@ pub fn settle(conn: &Connection, policy: Policy, book_id: i64, now: i64) -> ApiR
 }
 
 /// A copy kept for a hold that no longer wants it goes back on the shelf.
-fn off_the_hold_shelf(conn: &Connection, item_id: i64) -> ApiResult<()> {
+fn off_the_hold_shelf(conn: &Connection, item_id: ItemId) -> ApiResult<()> {
     if let Some(kept) = item::find(conn, item_id)? {
         if kept.status == ItemStatus::OnHoldShelf {
             item::set_status(conn, item_id, ItemStatus::Available)?;
@@ -114,7 +114,7 @@ pub fn settle_due(conn: &Connection, policy: Policy, now: i64) -> ApiResult<usiz
     Ok(books.len())
 }
 
-fn existing_book(conn: &Connection, book_id: i64) -> ApiResult<()> {
+fn existing_book(conn: &Connection, book_id: BookId) -> ApiResult<()> {
     match loan::book_exists(conn, book_id)? {
         true => Ok(()),
         false => Err(AppError::NotFound),
@@ -127,7 +127,7 @@ pub fn borrow(
     conn: &Connection,
     policy: Policy,
     actor: Actor,
-    book_id: i64,
+    book_id: BookId,
     borrower: &User,
     now: i64,
 ) -> ApiResult<Loan> {
@@ -162,7 +162,7 @@ pub fn borrow(
     desk::lend_checked(conn, policy, actor, copy, borrower, now)
 }
 
-fn load_loan(conn: &Connection, actor: Actor, loan_id: i64) -> ApiResult<Loan> {
+fn load_loan(conn: &Connection, actor: Actor, loan_id: LoanId) -> ApiResult<Loan> {
     let found = loan::find(conn, loan_id)?.ok_or(AppError::NotFound)?;
     actor.may_act_for(found.user_id)?;
     Ok(found)
@@ -177,7 +177,7 @@ pub fn return_loan(
     conn: &Connection,
     policy: Policy,
     actor: Actor,
-    loan_id: i64,
+    loan_id: LoanId,
     now: i64,
 ) -> ApiResult<Loan> {
     let out = load_loan(conn, actor, loan_id)?;
@@ -199,7 +199,7 @@ pub fn renew(
     conn: &Connection,
     policy: Policy,
     actor: Actor,
-    loan_id: i64,
+    loan_id: LoanId,
     now: i64,
 ) -> ApiResult<Loan> {
     let out = load_loan(conn, actor, loan_id)?;
@@ -235,8 +235,8 @@ pub fn renew(
 pub fn place_hold(
     conn: &Connection,
     policy: Policy,
-    book_id: i64,
-    holder: i64,
+    book_id: BookId,
+    holder: UserId,
     now: i64,
 ) -> ApiResult<Hold> {
     existing_book(conn, book_id)?;
@@ -273,7 +273,7 @@ pub fn cancel_hold(
     conn: &Connection,
     policy: Policy,
     actor: Actor,
-    hold_id: i64,
+    hold_id: HoldId,
     now: i64,
 ) -> ApiResult<Hold> {
     let found = hold::find(conn, hold_id)?.ok_or(AppError::NotFound)?;

@@ -8,7 +8,7 @@ use super::loan::{HoldView, LoanView};
 use super::HttpDate;
 use crate::domain::book::optional;
 use crate::domain::item::{Barcode, ItemStatus};
-use crate::domain::Role;
+use crate::domain::{BookId, HoldId, ItemId, LoanId, Role, UserId};
 use crate::error::AppError;
 use crate::models::hold::{Hold, HoldStatus};
 use crate::models::loan::{Loan, LoanStatus};
@@ -22,7 +22,8 @@ pub const MAX_GROUP: usize = 50;
 /// A patron as the desk sees them.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PatronView {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: UserId,
     pub username: String,
     pub full_name: Option<String>,
     pub card_number: Option<String>,
@@ -52,10 +53,13 @@ impl PatronView {
 /// A loan on the patron's panel: with its title and copy.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeskLoan {
-    pub id: i64,
-    pub book_id: i64,
+    #[schema(value_type = i64)]
+    pub id: LoanId,
+    #[schema(value_type = i64)]
+    pub book_id: BookId,
     pub title: String,
-    pub item_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub item_id: Option<ItemId>,
     pub barcode: Option<String>,
     pub borrowed_at: HttpDate,
     pub due_at: HttpDate,
@@ -82,8 +86,10 @@ impl DeskLoan {
 /// A hold on the patron's panel: with its title and, when ready, the copy kept.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeskHold {
-    pub id: i64,
-    pub book_id: i64,
+    #[schema(value_type = i64)]
+    pub id: HoldId,
+    #[schema(value_type = i64)]
+    pub book_id: BookId,
     pub title: String,
     pub status: HoldStatus,
     pub position: Option<i64>,

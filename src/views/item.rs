@@ -6,13 +6,15 @@ use super::input::Problems;
 use super::HttpDate;
 use crate::domain::book::optional;
 use crate::domain::item::{self, Barcode, ItemStatus, MAX_LOCATION, MAX_NOTE};
+use crate::domain::{BookId, ItemId, UserId};
 use crate::error::AppError;
 use crate::models::item::{Item, ItemFields};
 
 /// Who has a copy out, or whom it waits for on the hold shelf (staff see these).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Holder {
-    pub user_id: i64,
+    #[schema(value_type = i64)]
+    pub user_id: UserId,
     /// "Ana Lima (5B)".
     pub name: String,
     pub card_number: Option<String>,
@@ -23,8 +25,10 @@ pub struct Holder {
 /// A copy of a book.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemView {
-    pub id: i64,
-    pub book_id: i64,
+    #[schema(value_type = i64)]
+    pub id: ItemId,
+    #[schema(value_type = i64)]
+    pub book_id: BookId,
     /// The book's title, for the desk.
     pub title: String,
     pub barcode: String,

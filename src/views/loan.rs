@@ -5,23 +5,27 @@ use serde::{Deserialize, Serialize};
 use super::input::{lenient_i64, Problems};
 use super::HttpDate;
 use crate::domain::item::Barcode;
-use crate::domain::Isbn13;
+use crate::domain::{BookId, HoldId, Isbn13, ItemId, LoanId, UserId};
 use crate::error::AppError;
 use crate::models::hold::{Hold, HoldFilter, HoldStatus};
 use crate::models::loan::{Loan, LoanFilter, LoanStatus};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LoanView {
-    pub id: i64,
-    pub book_id: i64,
-    pub user_id: i64,
+    #[schema(value_type = i64)]
+    pub id: LoanId,
+    #[schema(value_type = i64)]
+    pub book_id: BookId,
+    #[schema(value_type = i64)]
+    pub user_id: UserId,
     pub borrowed_at: HttpDate,
     pub due_at: HttpDate,
     pub returned_at: Option<HttpDate>,
     pub renewals: i64,
     pub status: LoanStatus,
     /// The copy lent (null only for loans returned before copies had barcodes).
-    pub item_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub item_id: Option<ItemId>,
     pub barcode: Option<String>,
 }
 
@@ -46,15 +50,19 @@ impl LoanView {
 /// waiting, 0 when ready, null once closed.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct HoldView {
-    pub id: i64,
-    pub book_id: i64,
-    pub user_id: i64,
+    #[schema(value_type = i64)]
+    pub id: HoldId,
+    #[schema(value_type = i64)]
+    pub book_id: BookId,
+    #[schema(value_type = i64)]
+    pub user_id: UserId,
     pub created_at: HttpDate,
     pub position: Option<i64>,
     pub status: HoldStatus,
     pub ready_until: Option<HttpDate>,
     /// The copy kept on the hold shelf while the hold is ready.
-    pub item_id: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub item_id: Option<ItemId>,
 }
 
 impl HoldView {
@@ -103,8 +111,8 @@ pub struct BorrowRequest {
 /// Which copy a loan is to take.
 pub enum Wanted {
     Barcode(Barcode),
-    Item(i64),
-    Book(i64),
+    Item(ItemId),
+    Book(BookId),
     Isbn(Isbn13),
 }
 
@@ -112,7 +120,7 @@ pub enum Wanted {
 pub enum Borrower {
     Myself,
     Card(Barcode),
-    User(i64),
+    User(UserId),
 }
 
 pub struct Borrow {
@@ -133,16 +141,32 @@ impl BorrowRequest {
         let mut problems = Problems::default();
         let mut wanted = Vec::new();
         if let Some(code) = &self.barcode {
-            wanted.extend(problems.check("barcode", Barcode::parse(code)).map(Wanted::Barcode));
+            wanted.extend(
+                problems
+                    .check("barcode", Barcode::parse(code))
+                    .map(Wanted::Barcode),
+            );
         }
         if let Some(id) = self.item_id {
-            wanted.extend(problems.check("item_id", positive_id(id)).map(Wanted::Item));
+            wanted.extend(
+                problems
+                    .check("item_id", positive_id(id))
+                    .map(|id| Wanted::Item(ItemId::new(id))),
+            );
         }
         if let Some(id) = self.book_id {
-            wanted.extend(problems.check("book_id", positive_id(id)).map(Wanted::Book));
+            wanted.extend(
+                problems
+                    .check("book_id", positive_id(id))
+                    .map(|id| Wanted::Book(BookId::new(id))),
+            );
         }
         if let Some(isbn) = &self.isbn {
-            wanted.extend(problems.check("isbn", Isbn13::parse(isbn)).map(Wanted::Isbn));
+            wanted.extend(
+                problems
+                    .check("isbn", Isbn13::parse(isbn))
+                    .map(Wanted::Isbn),
+            );
         }
         let named = [
             self.barcode.is_some(),
@@ -169,7 +193,9 @@ impl BorrowRequest {
             (Some(card), None) => problems
                 .check("card_number", Barcode::parse(card))
                 .map(Borrower::Card),
-            (None, Some(id)) => problems.check("user_id", positive_id(id)).map(Borrower::User),
+            (None, Some(id)) => problems
+                .check("user_id", positive_id(id))
+                .map(|id| Borrower::User(UserId::new(id))),
             (None, None) => Some(Borrower::Myself),
         };
         match (wanted.pop(), borrower) {
@@ -193,11 +219,11 @@ pub struct HoldRequest {
 
 impl HoldRequest {
     /// The member named, if any.
-    pub fn validate(self) -> Result<Option<i64>, AppError> {
+    pub fn validate(self) -> Result<Option<UserId>, AppError> {
         match self.user_id {
             None => Ok(None),
             Some(id) => positive_id(id)
-                .map(Some)
+                .map(|id| Some(UserId::new(id)))
                 .map_err(|problem| AppError::invalid("user_id", problem)),
         }
     }
@@ -221,8 +247,8 @@ pub fn loan_filter(
 ) -> Result<LoanFilter, AppError> {
     let mut problems = Problems::default();
     let filter = LoanFilter {
-        user_id: query_id(&mut problems, "user_id", user_id),
-        book_id: query_id(&mut problems, "book_id", book_id),
+        user_id: query_id(&mut problems, "user_id", user_id).map(UserId::new),
+        book_id: query_id(&mut problems, "book_id", book_id).map(BookId::new),
         status: status.and_then(|s| problems.check("status", LoanStatus::parse(s))),
     };
     if problems.is_empty() {
@@ -237,7 +263,7 @@ pub fn hold_filter(book_id: Option<&str>, status: Option<&str>) -> Result<HoldFi
     let mut problems = Problems::default();
     let filter = HoldFilter {
         user_id: None,
-        book_id: query_id(&mut problems, "book_id", book_id),
+        book_id: query_id(&mut problems, "book_id", book_id).map(BookId::new),
         status: status.and_then(|s| problems.check("status", HoldStatus::parse(s))),
     };
     if problems.is_empty() {

@@ -6,14 +6,15 @@ use utoipa::ToSchema;
 use super::input::Problems;
 use super::HttpDate;
 use crate::auth::device::MAX_DEVICE_TOKEN_LEN;
-use crate::domain::{Email, Password, Role, Username};
+use crate::domain::{Email, Password, Role, UserId, Username};
 use crate::error::AppError;
 use crate::models::user::User;
 
 /// A user as clients see it. `email` only for the user themself and for staff.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
-    pub id: i64,
+    #[schema(value_type = i64)]
+    pub id: UserId,
     pub username: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,

@@ -92,6 +92,36 @@ fn the_document_path_form_is_derived_correctly() {
     assert_eq!(openapi_path("/health"), "/health");
 }
 
+/// Every `{name}` of a documented path is documented as a path parameter. utoipa reads a
+/// handler's `i64` argument by itself, but a typed id (`BookId`) only when the route lists
+/// it in `params(...)`; without that the parameter is left out, silently.
+#[test]
+fn every_path_segment_is_a_documented_parameter() {
+    let app = TestApp::new();
+    let doc = document(&app);
+    let mut missing = BTreeSet::new();
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        let names: Vec<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        for (method, operation) in operations.as_object().unwrap() {
+            for name in &names {
+                let documented = operation["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p["in"] == "path" && p["name"] == *name));
+                if !documented {
+                    missing.insert(format!("{method} {path}: {name}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "undocumented path parameters: {missing:?}"
+    );
+}
+
 /// Fills a route's path parameters with resources the walker made: `/users/<id>` gets the
 /// member, `/books/<…>` the book, `/loans/<id>` the loan, `/holds/<id>` the hold.
 fn fill(rocket_path: &str, ids: &[(&str, i64)]) -> String {

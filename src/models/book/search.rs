@@ -5,7 +5,7 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
 use super::{Book, COLUMNS, IS_AVAILABLE};
-use crate::domain::Isbn13;
+use crate::domain::{BookId, Isbn13};
 use crate::error::ApiResult;
 use crate::models::{search_pages, Page};
 
@@ -191,7 +191,7 @@ pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<(Vec<Bo
 
 /// The books with these ids, in this order, in one statement. A book deleted since its
 /// id was read is left out.
-fn find_many(conn: &Connection, ids: &[i64]) -> ApiResult<Vec<Book>> {
+fn find_many(conn: &Connection, ids: &[BookId]) -> ApiResult<Vec<Book>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -208,8 +208,8 @@ fn find_many(conn: &Connection, ids: &[i64]) -> ApiResult<Vec<Book>> {
     Ok(found)
 }
 
-fn id_list(ids: &[i64]) -> String {
-    let items: Vec<String> = ids.iter().map(i64::to_string).collect();
+fn id_list(ids: &[BookId]) -> String {
+    let items: Vec<String> = ids.iter().map(BookId::to_string).collect();
     format!("[{}]", items.join(","))
 }
 
@@ -225,12 +225,12 @@ fn page_ids(
     mut values: Vec<Value>,
     limit: i64,
     offset: i64,
-) -> ApiResult<Vec<i64>> {
+) -> ApiResult<Vec<BookId>> {
     values.push(Value::Integer(limit));
     values.push(Value::Integer(offset));
     Ok(conn
         .prepare_cached(sql)?
-        .query_map(params_from_iter(values.iter()), |r| r.get::<_, i64>(0))?
+        .query_map(params_from_iter(values.iter()), |r| r.get::<_, BookId>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -268,7 +268,7 @@ mod tests {
     }
 
     /// (total, [(id, available)]) of the first page for `q`.
-    fn found(conn: &Connection, q: &str) -> (i64, Vec<(i64, i64)>) {
+    fn found(conn: &Connection, q: &str) -> (i64, Vec<(BookId, i64)>) {
         let search = Search {
             text: Some(SearchText::from_query(q)),
             ..Search::default()
@@ -286,7 +286,7 @@ mod tests {
     }
 
     /// A book with one copy on the shelf.
-    fn insert(conn: &Connection, data: &BookData) -> ApiResult<i64> {
+    fn insert(conn: &Connection, data: &BookData) -> ApiResult<crate::domain::BookId> {
         let id = crate::models::book::insert(conn, data)?;
         let code = crate::models::item::next_barcode(conn, "")?;
         crate::models::item::insert(conn, id, &code, &Default::default())?;

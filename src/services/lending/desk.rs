@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{settle, Actor, Policy};
 use crate::domain::item::ItemStatus;
+use crate::domain::BookId;
 use crate::error::{ApiResult, AppError, Refusal};
 use crate::models::hold::{self, Hold, HoldStatus};
 use crate::models::item::{self, Item};
@@ -30,7 +31,7 @@ pub(super) fn check_patron(
     policy: Policy,
     actor: Actor,
     borrower: &User,
-    book_id: i64,
+    book_id: BookId,
     now: i64,
 ) -> ApiResult<()> {
     let who = borrower.display_name();
@@ -163,7 +164,9 @@ fn refuse_copy(conn: &Connection, actor: Actor, copy: &Item, now: i64) -> ApiRes
                 Some(kept) => user::find(conn, kept.user_id)?,
                 None => None,
             };
-            let name = holder.as_ref().map_or("another reader".into(), User::display_name);
+            let name = holder
+                .as_ref()
+                .map_or("another reader".into(), User::display_name);
             let mut refused = refusal(
                 "item_on_hold_shelf",
                 format!("Copy {code} is on the hold shelf for {name}"),
