@@ -232,7 +232,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut conn = db.get()?;
     let started = Instant::now();
-    let report = import::import_file(&mut conn, csv, &mut |_| {})?;
+    let rules = library_server::services::copies::CopyRules::from_config(
+        &library_server::config::Config::default(),
+    );
+    let report = import::import_file(&mut conn, csv, rules, &mut |_| {})?;
     let took = started.elapsed().as_secs_f64();
     println!(
         "import: {} created, {} updated, {} skipped in {took:.2}s = {:.0} rows/s",

@@ -123,7 +123,8 @@ fn every_path_segment_is_a_documented_parameter() {
 }
 
 /// Fills a route's path parameters with resources the walker made: `/users/<id>` gets the
-/// member, `/books/<…>` the book, `/loans/<id>` the loan, `/holds/<id>` the hold.
+/// member, `/books/<…>` the book, `/loans/<id>` the loan, `/holds/<id>` the hold,
+/// `/items/<id>` a copy, `/patrons/<id>` the member.
 fn fill(rocket_path: &str, ids: &[(&str, i64)]) -> String {
     let resource = rocket_path.split('/').nth(1).unwrap_or_default();
     rocket_path
@@ -191,11 +192,19 @@ fn every_mutating_route_refuses_an_unknown_field_by_name() {
         .result()["id"]
         .as_i64()
         .unwrap();
+    let item = app
+        .get(&format!("/books/{book}/items"), Some(&admin))
+        .expect(200)
+        .result()[0]["id"]
+        .as_i64()
+        .unwrap();
     let ids = [
         ("users", member),
         ("books", book),
         ("loans", loan),
         ("holds", hold),
+        ("items", item),
+        ("patrons", member),
     ];
     let doc = document(&app);
 

@@ -1,6 +1,6 @@
 //! Copies: what `available` counts, and why copies cannot drop below loans and holds.
 
-use super::{add, dune, lend, member_id, staffed, titles};
+use super::{add, dune, hold_in_tables, lend, member_id, staffed, titles};
 use crate::common::{Part, Payload, TestApp};
 use rocket::http::Method;
 use serde_json::{json, Value};
@@ -17,12 +17,7 @@ fn available_counts_loans_and_holds_and_copies_cannot_drop_below_loans() {
     assert_eq!(book.result()["available"], 1);
     // A ready hold keeps a copy; an expired "ready" one does not; a waiting one counts.
     let conn = app.sql();
-    conn.execute(
-        "INSERT INTO holds (book_id, user_id, created_at, status, ready_until)
-         VALUES (?1, ?2, 0, 'ready', unixepoch() + 3600)",
-        [id, member],
-    )
-    .unwrap();
+    hold_in_tables(&app, id, member, "ready", "unixepoch() + 3600");
     assert_eq!(
         app.get(&format!("/books/{id}"), None).expect(200).result()["available"],
         0
@@ -61,8 +56,11 @@ fn available_counts_loans_and_holds_and_copies_cannot_drop_below_loans() {
     app.delete(&format!("/books/{id}"), Some(&librarian))
         .expect(409);
     app.get(&format!("/books/{id}"), None).expect(200);
-    conn.execute("UPDATE loans SET returned_at = 1", [])
-        .unwrap();
+    conn.execute_batch(
+        "UPDATE loans SET returned_at = 1;
+         UPDATE items SET status = 'available' WHERE status = 'on_loan';",
+    )
+    .unwrap();
     // A waiting hold also keeps the book (see a_book_is_not_deleted_while_holds_wait_for_it).
     conn.execute("UPDATE holds SET status = 'cancelled'", [])
         .unwrap();
@@ -101,16 +99,8 @@ fn the_available_filter_agrees_with_the_available_field() {
         );
         ids.push(book["id"].as_i64().unwrap());
     }
-    let conn = app.sql();
     let hold = |id: i64, status: &str, ready_until: &str| {
-        conn.execute(
-            &format!(
-                "INSERT INTO holds (book_id, user_id, created_at, status, ready_until)
-                 VALUES (?1, ?2, 0, '{status}', {ready_until})"
-            ),
-            [id, member],
-        )
-        .unwrap();
+        hold_in_tables(&app, id, member, status, ready_until)
     };
     hold(ids[2], "waiting", "NULL");
     hold(ids[3], "ready", "unixepoch() + 3600");

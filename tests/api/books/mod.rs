@@ -34,12 +34,35 @@ fn dune() -> Value {
     })
 }
 
+/// Puts a loan straight into the tables: one of the book's copies on the shelf goes out.
 fn lend(app: &TestApp, book_id: i64, user_id: i64) {
     app.sql()
-        .execute(
-            "INSERT INTO loans (book_id, user_id, borrowed_at, due_at) VALUES (?1, ?2, 0, 9999999999)",
-            [book_id, user_id],
-        )
+        .execute_batch(&format!(
+            "INSERT INTO loans (book_id, user_id, borrowed_at, due_at, item_id)
+             VALUES ({book_id}, {user_id}, 0, 9999999999,
+                     (SELECT MIN(id) FROM items WHERE book_id = {book_id} AND status = 'available'));
+             UPDATE items SET status = 'on_loan'
+             WHERE id = (SELECT item_id FROM loans WHERE id = last_insert_rowid());"
+        ))
+        .unwrap();
+}
+
+/// Puts a hold straight into the tables; a ready one keeps one of the book's copies on the
+/// shelf for its holder. `ready_until` is SQL.
+fn hold_in_tables(app: &TestApp, book_id: i64, user_id: i64, status: &str, ready_until: &str) {
+    let item = match status {
+        "ready" => format!(
+            "(SELECT MIN(id) FROM items WHERE book_id = {book_id} AND status = 'available')"
+        ),
+        _ => "NULL".into(),
+    };
+    app.sql()
+        .execute_batch(&format!(
+            "INSERT INTO holds (book_id, user_id, created_at, status, ready_until, item_id)
+             VALUES ({book_id}, {user_id}, 0, '{status}', {ready_until}, {item});
+             UPDATE items SET status = 'on_hold_shelf'
+             WHERE id = (SELECT item_id FROM holds WHERE id = last_insert_rowid());"
+        ))
         .unwrap();
 }
 

@@ -14,16 +14,26 @@ use serde_json::{json, Value};
 
 pub const DAY: i64 = 24 * 60 * 60;
 
-/// Books are the catalogue's; this branch puts them straight into the table.
+/// Books are the catalogue's; this puts one straight into the tables, with `copies`
+/// copies on the shelf.
 pub fn add_book(app: &TestApp, copies: i64) -> i64 {
     let conn = app.sql();
     conn.execute(
-        "INSERT INTO books (title, author, copies, created_at, modified_at)
-         VALUES ('A Book', 'An Author', ?1, 0, 0)",
-        [copies],
+        "INSERT INTO books (title, author, created_at, modified_at)
+         VALUES ('A Book', 'An Author', 0, 0)",
+        [],
     )
     .expect("insert book");
-    conn.last_insert_rowid()
+    let book = conn.last_insert_rowid();
+    for _ in 0..copies {
+        conn.execute(
+            "INSERT INTO items (book_id, barcode, created_at, modified_at)
+             VALUES (?1, 'T' || (SELECT COUNT(*) + 1 FROM items), 0, 0)",
+            [book],
+        )
+        .expect("insert copy");
+    }
+    book
 }
 
 pub fn borrow(app: &TestApp, token: &str, book: i64) -> Reply {
