@@ -117,9 +117,7 @@ pub(crate) async fn search(_staff: Librarian, db: &State<Db>, query: QueryParams
 fn panel(conn: &Connection, patron: User) -> ApiResult<PatronPanel> {
     let at = now();
     let title = |book_id: BookId| -> ApiResult<String> {
-        Ok(book::find(conn, book_id)?
-            .map(|b| b.data.title)
-            .unwrap_or_default())
+        Ok(book::title(conn, book_id)?.unwrap_or_default())
     };
     let loans = loan::out_for_user(conn, patron.id)?
         .iter()

@@ -34,9 +34,7 @@ fn holder(conn: &Connection, user_id: UserId, until: i64) -> ApiResult<Option<Ho
 
 /// The copy as staff see it: with its book's title and who has it.
 pub(crate) fn view(conn: &Connection, copy: &Item) -> ApiResult<ItemView> {
-    let title = book::find(conn, copy.book_id)?
-        .map(|b| b.data.title)
-        .unwrap_or_default();
+    let title = book::title(conn, copy.book_id)?.unwrap_or_default();
     let on_loan_to = match loan::out_for_item(conn, copy.id)? {
         Some(out) => holder(conn, out.user_id, out.due_at)?,
         None => None,

@@ -18,8 +18,9 @@ use crate::domain::{Role, UserId};
 use crate::error::AppError;
 use crate::error::ErrorEnvelope;
 use crate::media::{replace_picture, Kind, MediaStore};
-use crate::models::loan;
 use crate::models::user::{self, NewUser, User, DEFAULT_IMAGE};
+use crate::models::{loan, now};
+use crate::services::lending::{self, Policy};
 use crate::views::envelope::{Envelope, ListEnvelope};
 use crate::views::envelope::{Reply, Success};
 use crate::views::input::{Empty, Fields, Multipart, NoFields};
@@ -309,9 +310,11 @@ pub(crate) async fn delete_user(
     auth: AuthUser,
     db: &State<Db>,
     media: &State<Arc<MediaStore>>,
+    config: &State<Config>,
     _body: NoFields,
 ) -> Reply {
     auth.require_self_or_admin(id)?;
+    let policy = Policy::from_config(config);
     let removed = db
         .write(move |tx| {
             let target = user::find(tx, id)?.ok_or(AppError::NotFound)?;
@@ -321,6 +324,8 @@ pub(crate) async fn delete_user(
             if loan::count_out_for_user(tx, id)? > 0 {
                 return Err(AppError::conflict("id", "the user has books on loan"));
             }
+            // Their holds go with them; a copy one kept passes to the next reader.
+            lending::cancel_holds_of(tx, policy, id, now())?;
             user::delete(tx, id)?;
             Ok(target)
         })

@@ -189,6 +189,14 @@ pub fn find_by_isbn(conn: &Connection, isbn: &Isbn13) -> ApiResult<Option<Book>>
     find_where(conn, "b.isbn = ?1", &isbn.as_str())
 }
 
+/// The book's title, or None when there is no such book: for lists that name books.
+pub fn title(conn: &Connection, id: BookId) -> ApiResult<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT title FROM books WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
+}
+
 /// Copies of book `id` out on loan now.
 pub fn active_loans(conn: &Connection, id: BookId) -> ApiResult<i64> {
     Ok(conn

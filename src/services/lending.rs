@@ -294,5 +294,23 @@ pub fn cancel_hold(
     hold::find(conn, hold_id)?.ok_or(AppError::NotFound)
 }
 
+/// Cancels every open hold of the user (before their account goes); copies kept for them
+/// pass to the next readers.
+pub fn cancel_holds_of(
+    conn: &Connection,
+    policy: Policy,
+    user_id: UserId,
+    now: i64,
+) -> ApiResult<()> {
+    for open in hold::open_for_user(conn, user_id, now)? {
+        hold::close(conn, open.id, HoldStatus::Cancelled, now)?;
+        if let Some(kept) = open.item_id {
+            off_the_hold_shelf(conn, kept)?;
+        }
+        settle(conn, policy, open.book_id, now)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;

@@ -10,7 +10,8 @@ use crate::domain::{Email, Password, Role, UserId, Username};
 use crate::error::AppError;
 use crate::models::user::User;
 
-/// A user as clients see it. `email` only for the user themself and for staff.
+/// A user as clients see it. `email` and the desk's fields (`full_name`, `card_number`,
+/// `group`) only for the user themself and for staff.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     #[schema(value_type = i64)]
@@ -22,6 +23,17 @@ pub struct UserView {
     pub role: Role,
     pub created_at: HttpDate,
     pub modified_at: HttpDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub full_name: Option<String>,
+    /// The library card's number, printable as a barcode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub card_number: Option<String>,
+    /// A class ("5B"), "Staff", "Public"…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub group: Option<String>,
 }
 
 impl UserView {
@@ -35,6 +47,9 @@ impl UserView {
             role: user.role,
             created_at: HttpDate(user.created_at),
             modified_at: HttpDate(user.modified_at),
+            full_name: user.full_name.clone().filter(|_| sees_email),
+            card_number: user.card_number.clone().filter(|_| sees_email),
+            group: user.group.clone().filter(|_| sees_email),
         }
     }
 
