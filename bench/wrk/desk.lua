@@ -49,11 +49,5 @@ function response(status, headers, body)
 end
 
 done = function(summary, latency, requests)
-   local total, bad = 0, 0
-   for _, thread in ipairs(threads) do
-      total = total + thread:get("pairs_done")
-      bad = bad + thread:get("refused")
-   end
-   bench_summary(summary, latency,
-      string.format(" pairs=%d pairs_per_s=%.1f refused=%d", total, total / (summary.duration / 1e6), bad))
+   pairs_summary(threads, summary, latency)
 end

@@ -11,3 +11,15 @@ end
 done = function(summary, latency, requests)
    bench_summary(summary, latency)
 end
+
+-- For scripts that count round trips: each thread keeps `pairs_done` and `refused`, and
+-- `threads` lists them (filled in setup()).
+function pairs_summary(threads, summary, latency)
+   local total, bad = 0, 0
+   for _, thread in ipairs(threads) do
+      total = total + thread:get("pairs_done")
+      bad = bad + thread:get("refused")
+   end
+   bench_summary(summary, latency,
+      string.format(" pairs=%d pairs_per_s=%.1f refused=%d", total, total / (summary.duration / 1e6), bad))
+end
