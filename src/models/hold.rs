@@ -191,6 +191,15 @@ pub fn open_for_user(conn: &Connection, user_id: UserId, now: i64) -> ApiResult<
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Whether anyone holds the book (a waiting or ready hold, lapsed or not).
+pub fn any_open(conn: &Connection, book_id: BookId) -> ApiResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM holds WHERE book_id = ?1 AND status IN ('waiting', 'ready'))",
+        )?
+        .query_row([book_id], |r| r.get(0))?)
+}
+
 /// The ready hold a copy is kept for, if any.
 pub fn ready_for_item(conn: &Connection, item_id: ItemId) -> ApiResult<Option<Hold>> {
     Ok(conn

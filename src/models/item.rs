@@ -155,18 +155,29 @@ fn refuse_card_number(conn: &Connection, barcode: &Barcode) -> ApiResult<()> {
 /// The next free barcode of the library's sequence: `prefix` and a number counted up in
 /// `settings`, skipping any a label typed in by hand has taken.
 pub fn next_barcode(conn: &Connection, prefix: &str) -> ApiResult<Barcode> {
+    let mut codes = next_barcodes(conn, prefix, 1)?;
+    codes
+        .pop()
+        .ok_or_else(|| AppError::Internal("no barcode made".into()))
+}
+
+/// The next `count` free barcodes of the sequence (see `next_barcode`), the counter read
+/// and written once.
+pub fn next_barcodes(conn: &Connection, prefix: &str, count: usize) -> ApiResult<Vec<Barcode>> {
     let mut number = setting::next_number(conn, "next_item_number")?;
-    loop {
+    let mut codes = Vec::with_capacity(count);
+    while codes.len() < count {
         let barcode = Barcode::numbered(prefix, number)
             .map_err(|e| AppError::Internal(format!("item barcode prefix: {e}")))?;
+        number += 1;
         let free = find_by_barcode(conn, barcode.as_str())?.is_none()
             && refuse_card_number(conn, &barcode).is_ok();
         if free {
-            setting::set_number(conn, "next_item_number", number + 1)?;
-            return Ok(barcode);
+            codes.push(barcode);
         }
-        number += 1;
     }
+    setting::set_number(conn, "next_item_number", number)?;
+    Ok(codes)
 }
 
 /// Adds an item to the book, available, with the given barcode.

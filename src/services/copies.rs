@@ -46,11 +46,14 @@ pub fn set_count(
     prefix: &str,
     now: i64,
 ) -> ApiResult<()> {
-    settle(conn, policy, book_id, now)?;
+    // A new book (the importer's usual case) has no holds to settle.
+    let held = hold::any_open(conn, book_id)?;
+    if held {
+        settle(conn, policy, book_id, now)?;
+    }
     let have = item::copies(conn, book_id)?;
     if wanted > have {
-        for _ in have..wanted {
-            let barcode = item::next_barcode(conn, prefix)?;
+        for barcode in item::next_barcodes(conn, prefix, (wanted - have) as usize)? {
             item::insert(conn, book_id, &barcode, &ItemFields::default())?;
         }
     } else if wanted < have {
@@ -62,7 +65,10 @@ pub fn set_count(
             item::set_status(conn, copy.id, ItemStatus::Withdrawn)?;
         }
     }
-    settle(conn, policy, book_id, now)
+    if held {
+        settle(conn, policy, book_id, now)?;
+    }
+    Ok(())
 }
 
 /// The copy count cannot go below the copies in use; says which they are.
