@@ -84,7 +84,7 @@ pub(crate) async fn check_in(
 /// Patrons whose name (or a word of it), username, card number or group starts with `q`,
 /// by name: for a reader who forgot their card.
 #[utoipa::path(tag = "desk", security(("bearer" = []), ("access_token" = [])), params(
-    ("q" = String, Query, min_length = 1, max_length = 200, description = "Name, card number or group"),
+    ("q" = String, Query, min_length = 1, max_length = 200, pattern = r"\S", description = "Name, card number or group"),
     ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
     ("per_page" = Option<u32>, Query, minimum = 1, maximum = 100),
 ), responses(

@@ -168,7 +168,7 @@ pub fn date(raw: &str) -> Result<String, String> {
         2 => 28,
         _ => return Err(bad()),
     };
-    if !(1..=days).contains(&day) || year < 1000 {
+    if !(1..=days).contains(&day) || year == 0 {
         return Err(bad());
     }
     Ok(raw.to_string())

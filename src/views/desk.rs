@@ -128,7 +128,7 @@ pub struct PatronPanel {
 #[serde(deny_unknown_fields)]
 pub struct ReturnRequest {
     /// The copy's barcode, as scanned.
-    #[schema(required = true, nullable = false, min_length = 1, max_length = 32)]
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9./_-]+$")]
     pub barcode: Option<String>,
 }
 
@@ -163,12 +163,12 @@ pub struct ReturnView {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatronRequest {
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
     pub full_name: Option<String>,
     /// 1–32 letters, digits or `- . / _`; unique among cards and copies' barcodes.
-    #[schema(min_length = 1, max_length = 32, pattern = r"^\s*[A-Za-z0-9./_-]+\s*$")]
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9./_-]+$")]
     pub card_number: Option<String>,
-    #[schema(max_length = 50)]
+    #[schema(max_length = 50, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
     pub group: Option<String>,
 }
 

@@ -90,19 +90,19 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[serde(deny_unknown_fields)]
 pub struct ItemRequest {
     /// A label already on the copy; 1–32 letters, digits or `- . / _`.
-    #[schema(min_length = 1, max_length = 32, pattern = r"^\s*[A-Za-z0-9./_-]+\s*$")]
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9./_-]+$")]
     pub barcode: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 100)]
+    #[schema(value_type = Option<String>, max_length = 100, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
     pub location: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, format = Date)]
     pub acquired_on: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<f64>, minimum = 0, maximum = 1000000)]
+    #[schema(value_type = Option<f64>, minimum = 0, maximum = 1000000, multiple_of = 0.01)]
     pub price: Option<Option<f64>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 1000)]
+    #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
     pub note: Option<Option<String>>,
     /// PATCH only: `available` (found, back from repair), `in_repair`, `in_transit`,
     /// `lost`, `missing` or `withdrawn`. Lending and check-in set the others.

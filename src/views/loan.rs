@@ -87,7 +87,7 @@ impl HoldView {
 #[serde(deny_unknown_fields)]
 pub struct BorrowRequest {
     /// The copy's barcode, as scanned.
-    #[schema(min_length = 1, max_length = 32)]
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9./_-]+$")]
     pub barcode: Option<String>,
     #[serde(default, deserialize_with = "lenient_i64")]
     #[schema(minimum = 1)]
@@ -100,7 +100,7 @@ pub struct BorrowRequest {
     #[schema(min_length = 1, max_length = 40)]
     pub isbn: Option<String>,
     /// Staff only: lend to the patron with this card.
-    #[schema(min_length = 1, max_length = 32)]
+    #[schema(min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9./_-]+$")]
     pub card_number: Option<String>,
     /// Staff only: lend to this user instead of oneself (null: oneself).
     #[serde(default, deserialize_with = "lenient_i64")]
