@@ -23,23 +23,23 @@ let changed = () => {}; // reloads the catalogue, whose counts follow the copies
 
 export function init(reload) {
   changed = reload;
-  on('#book-copies-close', 'click', close);
+  on('#copies-close', 'click', close);
   on('#copy-add', 'submit', addCopy);
 }
 
 export async function open(chosen) {
   book = chosen;
-  $('#book-copies-title').textContent = `Copies of “${book.title}”`;
+  $('#copies-title').textContent = `Copies of “${book.title}”`;
   $('#copy-add').reset();
-  $('#book-copies').hidden = false;
+  $('#copies-panel').hidden = false;
   await load();
-  $('#book-copies').scrollIntoView({ block: 'nearest' });
+  $('#copies-panel').scrollIntoView({ block: 'nearest' });
   $('#copy-barcode').focus();
 }
 
 function close() {
   book = null;
-  $('#book-copies').hidden = true;
+  $('#copies-panel').hidden = true;
 }
 
 async function load() {

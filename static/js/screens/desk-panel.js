@@ -27,7 +27,8 @@ export function render(panel) {
   ].join(' · ');
   const finish = button('Finish patron (Esc)', 'finish');
   finish.addEventListener('click', () => actions.finish());
-  box.replaceChildren(
+  // replaceChildren() would print a null as the word; the parts left out are dropped.
+  const parts = [
     el('div', { class: 'patron-head' },
       el('div', {},
         el('h2', { id: 'desk-patron-name' }, who.display_name),
@@ -37,7 +38,9 @@ export function render(panel) {
       ? el('p', { class: 'desk-overdue' }, `${panel.overdue} overdue: ${panel.overdue === 1 ? 'it' : 'they'} must come back`)
       : null,
     loansPart(panel.loans),
-    holdsPart(panel.holds));
+    holdsPart(panel.holds),
+  ];
+  box.replaceChildren(...parts.filter(Boolean));
 }
 
 function loansPart(loans) {

@@ -176,9 +176,8 @@ function say(kind, headline, detail) {
   const box = $('#desk-say');
   box.className = `desk-say ${kind}`;
   box.dataset.kind = kind;
-  box.replaceChildren(
-    el('p', { class: 'desk-say-headline' }, kind === 'error' ? `Not done: ${headline}` : headline),
-    detail ? el('p', { class: 'desk-say-detail' }, detail) : null);
+  box.replaceChildren(el('p', { class: 'desk-say-headline' }, kind === 'error' ? `Not done: ${headline}` : headline));
+  if (detail) box.append(el('p', { class: 'desk-say-detail' }, detail));
   box.hidden = false;
 }
 
