@@ -8,6 +8,7 @@
 import { $, el, formatDay, on } from '../dom.js';
 import { ApiError, SignedOut, get, send } from '../api.js';
 import { inWords } from '../messages.js';
+import { currentUser } from '../session.js';
 import * as panel from './desk-panel.js';
 import * as finder from './desk-search.js';
 
@@ -16,6 +17,7 @@ const LOG_LENGTH = 50;
 let mode = 'lend'; // or 'return'
 let current = null; // the patron's panel (GET /patrons/…), or null
 let queue = Promise.resolve();
+let deskOf = null; // the id of the librarian whose session the desk shows
 
 export function init() {
   on('#desk-scan-form', 'submit', (event) => {
@@ -23,7 +25,10 @@ export function init() {
     const field = $('#desk-scan');
     const code = field.value.trim();
     field.value = '';
-    if (code) enqueue(() => scanned(code));
+    // The mode as it was when the code came in, whatever is switched while earlier scans
+    // are still being answered.
+    const asMode = mode;
+    if (code) enqueue(() => scanned(code, asMode));
   });
   for (const toggle of document.querySelectorAll('#view-desk [data-mode]')) {
     toggle.addEventListener('click', () => setMode(toggle.dataset.mode));
@@ -33,11 +38,21 @@ export function init() {
   on('#view-desk', 'click', (event) => {
     if (!event.target.closest('input, button, select, textarea, a, summary, label')) refocus();
   });
-  panel.init({ renew: (loan) => enqueue(() => renew(loan)), finish: finishPatron });
+  panel.init({ renew: (loan) => enqueue(() => renew(loan)), finish: () => enqueue(finishPatron) });
   finder.init({ open: (id) => enqueue(() => openPatron(`/patrons/${id}`)), failed: failed });
 }
 
 export function show() {
+  // Another librarian signed in on this browser does not inherit the last one's patron.
+  const me = (currentUser() || {}).id;
+  if (me !== deskOf) {
+    deskOf = me;
+    current = null;
+    panel.clear();
+    $('#desk-log').replaceChildren();
+    $('#desk-log-empty').hidden = false;
+    $('#desk-say').hidden = true;
+  }
   setMode(mode);
   refocus();
 }
@@ -49,7 +64,7 @@ function keyboard(event) {
   } else if (event.key === 'Escape' && event.target.id !== 'desk-search-q') {
     const field = $('#desk-scan');
     if (event.target === field && field.value) field.value = '';
-    else finishPatron();
+    else enqueue(finishPatron);
   }
 }
 
@@ -98,8 +113,8 @@ function label() {
   $('#desk-scan-label').textContent = text;
 }
 
-async function scanned(code) {
-  if (mode === 'return') return checkIn(code);
+async function scanned(code, asMode) {
+  if (asMode === 'return') return checkIn(code);
   if (!current) return openPatron(`/patrons/card/${encodeURIComponent(code)}`);
   try {
     return await lend(code);

@@ -1,6 +1,6 @@
 //! In the browser: the circulation desk driven from the keyboard alone, the way a USB
 //! barcode scanner drives it (it types the code and presses Enter into whatever has the
-//! focus), and a book's copies on the catalogue page.
+//! focus).
 
 use super::browser::{browser_ready, open_browser, run, Browser};
 use super::server::Server;
@@ -38,7 +38,7 @@ async fn press(browser: &Browser, key: Key) {
     focused.send_keys(&key.to_string()).await.expect("key");
 }
 
-fn ok(server: &Server, token: &str, method: &str, path: &str, body: Value) -> Value {
+pub(super) fn ok(server: &Server, token: &str, method: &str, path: &str, body: Value) -> Value {
     let (status, reply) = server.http(method, path, Some(token), Some(body));
     assert!((200..300).contains(&status), "{method} {path}: {reply}");
     reply["result"].clone()
@@ -65,7 +65,13 @@ fn patron(
 }
 
 /// A book with one copy, labelled `barcode`.
-fn book_with_copy(server: &Server, admin: &str, title: &str, author: &str, barcode: &str) -> i64 {
+pub(super) fn book_with_copy(
+    server: &Server,
+    admin: &str,
+    title: &str,
+    author: &str,
+    barcode: &str,
+) -> i64 {
     let book = ok(
         server,
         admin,
@@ -84,7 +90,7 @@ fn book_with_copy(server: &Server, admin: &str, title: &str, author: &str, barco
     id
 }
 
-fn item(server: &Server, token: &str, barcode: &str) -> Value {
+pub(super) fn item(server: &Server, token: &str, barcode: &str) -> Value {
     let (status, reply) = server.http(
         "GET",
         &format!("/items/barcode/{barcode}"),
@@ -337,92 +343,6 @@ fn a_patron_without_a_card_is_found_by_name() {
             item(&server, &admin, "100001")["on_loan_to"]["name"],
             "Ana Lima (5B)"
         );
-        browser.no_policy_violations().await;
-        browser.close().await;
-    });
-}
-
-#[test]
-fn a_books_copies_are_added_and_marked_lost_on_its_page() {
-    if !browser_ready() {
-        return;
-    }
-    let server = Server::start();
-    server.register("admin");
-    let admin = server.login("admin");
-    let kindred = book_with_copy(&server, &admin, "Kindred", "Octavia E. Butler", "KIN-1");
-
-    run(async {
-        let browser = open_browser(&server).await;
-        browser.open("/admin").await;
-        browser.login("admin@example.org", PASSWORD).await;
-        browser.view("books").await;
-        browser
-            .click("#books-table tbody tr button[data-action=\"copies\"]")
-            .await;
-        browser
-            .text_contains(
-                "#copies-panel",
-                &["Copies of “Kindred”", "KIN-1", "on the shelf"],
-            )
-            .await;
-
-        // A second copy with the barcode on its label.
-        browser.fill("#copy-barcode", "KIN-2").await;
-        browser.fill("#copy-location", "Returns trolley").await;
-        browser.click("#copy-add-submit").await;
-        browser
-            .message("ok", &["Added copy KIN-2", "Kindred"])
-            .await;
-        browser.count("#copies-table tbody tr", 2).await;
-        browser
-            .text_contains(
-                "#copies-table tr[data-barcode=\"KIN-2\"]",
-                &["Returns trolley"],
-            )
-            .await;
-        browser
-            .text_contains("#books-table tbody", &["2 of 2"])
-            .await;
-
-        // The same label twice is refused in words.
-        browser.fill("#copy-barcode", "KIN-2").await;
-        browser.click("#copy-add-submit").await;
-        browser.message("error", &["barcode"]).await;
-        browser.count("#copies-table tbody tr", 2).await;
-
-        // KIN-1 is lost: it no longer counts as a copy.
-        browser
-            .click("#copies-table tr[data-barcode=\"KIN-1\"] button[data-action=\"lost\"]")
-            .await;
-        browser.message("ok", &["KIN-1 is marked lost"]).await;
-        browser
-            .find("#copies-table tr[data-barcode=\"KIN-1\"][data-status=\"lost\"]")
-            .await;
-        browser
-            .text_contains("#books-table tbody", &["1 of 1"])
-            .await;
-        assert_eq!(item(&server, &admin, "KIN-1")["status"], "lost");
-        let (_, book) = server.http("GET", &format!("/books/{kindred}"), Some(&admin), None);
-        assert_eq!(book["result"]["copies"], 1, "{book}");
-
-        // Found again, then KIN-2 withdrawn (after saying yes to the question).
-        browser
-            .click("#copies-table tr[data-barcode=\"KIN-1\"] button[data-action=\"found\"]")
-            .await;
-        browser.message("ok", &["KIN-1 is found again"]).await;
-        assert_eq!(item(&server, &admin, "KIN-1")["status"], "available");
-        browser
-            .click("#copies-table tr[data-barcode=\"KIN-2\"] button[data-action=\"withdraw\"]")
-            .await;
-        browser
-            .client
-            .accept_alert()
-            .await
-            .expect("confirm withdrawal");
-        browser.message("ok", &["KIN-2 is withdrawn"]).await;
-        assert_eq!(item(&server, &admin, "KIN-2")["status"], "withdrawn");
-
         browser.no_policy_violations().await;
         browser.close().await;
     });

@@ -12,6 +12,7 @@
 
 mod accounts;
 mod browser;
+mod copies;
 mod desk;
 mod lending;
 mod server;
