@@ -298,6 +298,15 @@ fn the_desk_lends_renews_and_checks_in_by_scanner() {
         browser
             .find("#desk-loans tr[data-status=\"overdue\"] .badge-overdue")
             .await;
+        // His overdue book must come back before he takes the one kept for him.
+        scan(&browser, "100001").await;
+        browser
+            .text_contains(
+                "#desk-say[data-kind=\"error\"]",
+                &["Ben Okafor (4A) has 1 overdue"],
+            )
+            .await;
+        assert_eq!(item(&server, &admin, "100001")["status"], "on_hold_shelf");
 
         browser.no_policy_violations().await;
         browser.close().await;
