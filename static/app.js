@@ -16,11 +16,12 @@ import { rememberUser, token } from './js/session.js';
 import * as login from './js/screens/login.js';
 import * as reset from './js/screens/reset.js';
 import * as books from './js/screens/books.js';
+import * as desk from './js/screens/desk.js';
 import * as members from './js/screens/members.js';
 import * as loans from './js/screens/loans.js';
 import * as holds from './js/screens/holds.js';
 
-const SCREENS = { login, reset, books, members, loans, holds };
+const SCREENS = { login, reset, books, desk, members, loans, holds };
 
 // Counted so the browser tests can prove the page runs under its own policy.
 document.addEventListener('securitypolicyviolation', (event) => {

@@ -5,11 +5,15 @@
 import { token } from './session.js';
 
 export class ApiError extends Error {
-  constructor(status, message, errors, hint) {
+  // `code` and `detail` come with circulation refusals: a stable name of the reason
+  // (item_on_loan, unknown_card…) and an English sentence a librarian can act on.
+  constructor(status, message, errors, hint, refusal) {
     super(message);
     this.status = status;
     this.errors = errors || {};
     this.hint = hint;
+    this.code = refusal && refusal.code;
+    this.detail = refusal && refusal.detail;
   }
 }
 
@@ -74,7 +78,7 @@ export async function api(method, path, body) {
   }
   if (!response.ok) {
     const message = (data && data.message) || `${response.status} ${response.statusText}`;
-    throw new ApiError(response.status, message, data && data.errors, hintFor(response.status, response));
+    throw new ApiError(response.status, message, data && data.errors, hintFor(response.status, response), data);
   }
   return { data, response };
 }

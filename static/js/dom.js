@@ -33,6 +33,13 @@ export function formatDate(value) {
   return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
+// "14 Dec": a due date at the desk, where the year goes without saying.
+export function formatDay(value) {
+  const date = new Date(value);
+  if (!value || Number.isNaN(date.getTime())) return String(value || '');
+  return date.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+}
+
 // A form waiting for the server takes no second submit.
 export function setBusy(form, busy) {
   for (const control of form.querySelectorAll('button, input, select, textarea')) {

@@ -36,11 +36,22 @@ export function showError(error) {
     showMessage('error', 'Something went wrong in this page', [String(error && error.message || error)]);
     return;
   }
-  // Field problems say more than the status's general hint, so the hint is for when
-  // there are none.
-  const lines = Object.entries(error.errors || {}).map(([field, problem]) => `${field}: ${problem}`);
+  // A refusal's sentence says it best; field problems say more than the status's general
+  // hint, so the hint is for when there are none.
+  const lines = error.detail
+    ? [error.detail]
+    : Object.entries(error.errors || {}).map(([field, problem]) => `${field}: ${problem}`);
   if (!lines.length && error.hint) lines.push(error.hint);
   showMessage('error', error.message, lines);
+}
+
+// A failure as one sentence, for places with room for a line only (the desk).
+export function inWords(error) {
+  if (!(error instanceof ApiError)) return `Something went wrong in this page: ${String(error && error.message || error)}`;
+  if (error.detail) return error.detail;
+  const problems = Object.entries(error.errors || {}).map(([field, problem]) => `${field}: ${problem}`);
+  if (problems.length) return problems.join('; ');
+  return error.hint ? `${error.message}: ${error.hint}` : error.message;
 }
 
 // Run an async action, showing any failure; returns its value or undefined.

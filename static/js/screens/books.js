@@ -1,5 +1,6 @@
-// The catalogue: search, the list with its covers, and each row's edit, lend and delete.
-// Adding and editing happen in the book form (book-form.js), CSV in import-export.js.
+// The catalogue: search, the list with its covers, and each row's edit, copies, lend and
+// delete. Adding and editing happen in the book form (book-form.js), a book's copies in
+// book-copies.js, CSV in import-export.js.
 
 import { $, el, button, on } from '../dom.js';
 import { get, send, query } from '../api.js';
@@ -7,6 +8,7 @@ import { attempt, loadInto, ok } from '../messages.js';
 import { knowName } from '../names.js';
 import { PER_PAGE, pages, fillTable, renderPager } from '../lists.js';
 import * as bookForm from './book-form.js';
+import * as bookCopies from './book-copies.js';
 import * as importExport from './import-export.js';
 import { startLending } from './loans.js';
 
@@ -14,6 +16,7 @@ export function init() {
   on('#book-search', 'submit', (e) => { e.preventDefault(); pages.books = 1; loadBooks(); });
   on('#book-available', 'change', () => { pages.books = 1; loadBooks(); });
   bookForm.init(loadBooks);
+  bookCopies.init(loadBooks);
   importExport.init(loadBooks);
 }
 
@@ -38,9 +41,11 @@ function bookRow(book) {
     ? el('img', { class: 'thumb', src: `/images/cover/${encodeURIComponent(book.cover_file)}`, alt: '' })
     : el('span', { class: 'thumb placeholder', 'aria-hidden': 'true' });
   const edit = button('Edit', 'edit');
+  const copies = button('Copies', 'copies');
   const lend = button('Lend', 'lend', { disabled: book.available <= 0 });
   const remove = button('Delete', 'delete', { class: 'danger' });
   edit.addEventListener('click', () => bookForm.open(book));
+  copies.addEventListener('click', () => bookCopies.open(book));
   lend.addEventListener('click', () => startLending(book));
   remove.addEventListener('click', () => deleteBook(book));
   const series = book.series && (book.series_number ? `${book.series} #${book.series_number}` : book.series);
@@ -55,7 +60,7 @@ function bookRow(book) {
     el('td', { dataset: { label: 'Author' } }, book.author),
     el('td', { class: 'mono', dataset: { label: 'ISBN' } }, book.isbn || '—'),
     el('td', { class: 'available', dataset: { label: 'Available' } }, `${book.available} of ${book.copies}`),
-    el('td', { class: 'row-actions' }, edit, lend, remove));
+    el('td', { class: 'row-actions' }, edit, copies, lend, remove));
 }
 
 async function deleteBook(book) {

@@ -294,6 +294,20 @@ impl Browser {
         std::fs::write(&path, png).expect("write screenshot");
     }
 
+    /// Writes `docs/screenshots/{name}.png`, a picture the README shows, when
+    /// README_SCREENSHOTS is set: `README_SCREENSHOTS=1 CI=true cargo test --test api
+    /// admin_page` makes them all again. Off by default, so a test run leaves the tree as
+    /// it was (the pictures show today's dates).
+    pub(super) async fn readme_screenshot(&self, name: &str) {
+        if std::env::var_os("README_SCREENSHOTS").is_none() {
+            return;
+        }
+        let png = self.client.screenshot().await.expect("screenshot");
+        let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        std::fs::create_dir_all(&folder).expect("make docs/screenshots");
+        std::fs::write(folder.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
     pub(super) async fn set_width(&self, width: u32, height: u32) {
         self.client
             .set_window_size(width, height)

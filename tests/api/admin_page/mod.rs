@@ -7,10 +7,13 @@
 //! user gets them once from `.ci/install-browser.sh`; otherwise each browser test says
 //! loudly that it was skipped and why, except under CI (`CI=true`), where they are required
 //! and fail. Set `ADMIN_SCREENSHOTS=<folder>` to have them save screenshots of the page at
-//! desktop and phone width.
+//! desktop and phone width, and `README_SCREENSHOTS=1` to have them write the pictures the
+//! README shows (`docs/screenshots/`).
 
 mod accounts;
 mod browser;
+mod copies;
+mod desk;
 mod lending;
 mod server;
 mod serving;
