@@ -1,5 +1,5 @@
-//! A book's copies: added with generated or typed barcodes, edited, withdrawn, lost and
-//! found, looked up by barcode, and `copies`/`available` following them.
+//! A book's copies: added with generated or typed barcodes, edited, looked up by barcode,
+//! and who may touch them (their statuses are in `statuses.rs`).
 
 use super::*;
 use crate::common::Payload;
@@ -253,103 +253,6 @@ fn a_copy_is_edited_and_fields_are_cleared_with_null() {
 }
 
 #[test]
-fn status_by_hand_moves_the_counts_and_lending_statuses_are_refused() {
-    let d = desk();
-    let (app, staff) = (&d.app, d.librarian.as_str());
-    let id = book(app, staff, "Dune", 3);
-    let first = item_id(app, "000001");
-    let path = format!("/items/{first}");
-    let repair = app
-        .patch(&path, Some(staff), json!({"status": "in_repair"}))
-        .expect(200);
-    assert_eq!(repair.result()["status"], "in_repair");
-    assert_eq!(
-        counts(app, id),
-        (3, 2),
-        "in repair: a copy, not on the shelf"
-    );
-    app.patch(&path, Some(staff), json!({"status": "missing"}))
-        .expect(200);
-    assert_eq!(counts(app, id), (2, 2), "missing: not counted");
-    let before = snapshot(app);
-    for status in ["on_loan", "on_hold_shelf"] {
-        app.patch(&path, Some(staff), json!({"status": status}))
-            .expect_field_error(400, "status");
-    }
-    app.patch(&path, Some(staff), json!({"status": "gone"}))
-        .expect(400);
-    assert_eq!(snapshot(app), before);
-    app.patch(&path, Some(staff), json!({"status": "available"}))
-        .expect(200);
-    assert_eq!(counts(app, id), (3, 3));
-}
-
-#[test]
-fn withdrawing_a_copy_keeps_it_on_record_but_not_one_on_loan() {
-    let d = desk();
-    let (app, staff) = (&d.app, d.librarian.as_str());
-    let id = book(app, staff, "Dune", 2);
-    let shelf = item_id(app, "000002");
-    let gone = app
-        .delete(&format!("/items/{shelf}"), Some(staff))
-        .expect(200);
-    assert_eq!(gone.body["message"], "WITHDRAW ITEM SUCCESS");
-    assert_eq!(gone.result()["status"], "withdrawn");
-    assert_eq!(counts(app, id), (1, 1));
-    let listed = items(app, staff, id);
-    assert_eq!(listed.len(), 2, "a withdrawn copy stays on record");
-    assert_eq!(listed[1]["status"], "withdrawn");
-
-    let loan = lend(app, staff, "000001", &d.ana.card);
-    let out = item_id(app, "000001");
-    let before = snapshot(app);
-    let reply = refused(
-        app.delete(&format!("/items/{out}"), Some(staff)),
-        409,
-        "item_on_loan",
-    );
-    assert_eq!(reply.body["params"]["barcode"], "000001");
-    assert!(detail(&reply).contains("000001"), "{}", reply.body);
-    assert_eq!(snapshot(app), before);
-    assert_eq!(status(app, "000001"), "on_loan");
-    assert_eq!(
-        open_loans_of(app, "000001"),
-        [(loan["id"].as_i64().unwrap(), d.ana.id)]
-    );
-}
-
-#[test]
-fn a_lost_copy_ends_its_loan_and_is_found_again() {
-    let d = desk();
-    let (app, staff) = (&d.app, d.librarian.as_str());
-    let id = book(app, staff, "Dune", 2);
-    lend(app, staff, "000001", &d.ana.card);
-    let out = item_id(app, "000001");
-    let lost = app
-        .post(&format!("/items/{out}/lost"), Some(staff), json!({}))
-        .expect(200);
-    assert_eq!(lost.body["message"], "MARK ITEM LOST SUCCESS");
-    assert_eq!(lost.result()["status"], "lost");
-    assert!(lost.result()["on_loan_to"].is_null());
-    assert!(open_loans_of(app, "000001").is_empty(), "the loan ends");
-    assert_eq!(counts(app, id), (1, 1));
-    let found = app
-        .post(&format!("/items/{out}/found"), Some(staff), json!({}))
-        .expect(200);
-    assert_eq!(found.body["message"], "MARK ITEM FOUND SUCCESS");
-    assert_eq!(found.result()["status"], "available");
-    assert_eq!(counts(app, id), (2, 2));
-    let before = snapshot(app);
-    let again = refused(
-        app.post(&format!("/items/{out}/found"), Some(staff), json!({})),
-        409,
-        "not_lost",
-    );
-    assert_eq!(again.body["params"]["status"], "available");
-    assert_eq!(snapshot(app), before);
-}
-
-#[test]
 fn a_copy_is_looked_up_by_its_barcode_in_any_case() {
     let d = desk();
     let (app, staff) = (&d.app, d.librarian.as_str());
@@ -464,67 +367,4 @@ fn unknown_books_and_copies_are_not_found() {
         .expect(404);
     app.get("/items/abc", Some(staff)).expect(400);
     assert_eq!(snapshot(app), before);
-}
-
-#[test]
-fn patch_copies_adds_and_withdraws_items_but_never_below_what_is_out() {
-    let d = desk();
-    let (app, staff) = (&d.app, d.librarian.as_str());
-    let id = book(app, staff, "Dune", 2);
-    let path = format!("/books/{id}");
-    let up = app
-        .patch(&path, Some(staff), json!({"copies": 4}))
-        .expect(200);
-    assert_eq!(up.result()["copies"], 4);
-    assert_eq!(up.result()["available"], 4);
-    assert_eq!(
-        barcodes(app, staff, id),
-        ["000001", "000002", "000003", "000004"]
-    );
-    lend(app, staff, "000002", &d.ana.card);
-    assert_eq!(counts(app, id), (4, 3));
-    let down = app
-        .patch(&path, Some(staff), json!({"copies": 1}))
-        .expect(200);
-    assert_eq!(down.result()["copies"], 1);
-    assert_eq!(down.result()["available"], 0);
-    let statuses: Vec<(String, String)> = items(app, staff, id)
-        .iter()
-        .map(|i| {
-            (
-                i["barcode"].as_str().unwrap().to_string(),
-                i["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    let expected = [
-        ("000001", "withdrawn"),
-        ("000002", "on_loan"),
-        ("000003", "withdrawn"),
-        ("000004", "withdrawn"),
-    ];
-    let expected: Vec<(String, String)> = expected
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
-    assert_eq!(statuses, expected, "the copy out is never withdrawn");
-    let before = snapshot(app);
-    let reply = app
-        .patch(&path, Some(staff), json!({"copies": 0}))
-        .expect_field_error(409, "copies");
-    assert!(
-        reply.body["errors"]["copies"]
-            .as_str()
-            .unwrap()
-            .contains("1 copy is out on loan"),
-        "{}",
-        reply.body
-    );
-    assert_eq!(snapshot(app), before);
-    assert_eq!(counts(app, id), (1, 0));
-    // Up again: new copies, with new barcodes; withdrawn ones stay withdrawn.
-    app.patch(&path, Some(staff), json!({"copies": 2}))
-        .expect(200);
-    assert_eq!(barcodes(app, staff, id).last().unwrap(), "000005");
-    assert_eq!(counts(app, id), (2, 1));
 }

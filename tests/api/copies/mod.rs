@@ -6,7 +6,9 @@ mod items;
 mod lending;
 mod patrons;
 mod race;
+mod refusals;
 mod returns;
+mod statuses;
 mod upgrade;
 
 use crate::common::{Reply, TestApp};

@@ -170,6 +170,28 @@ fn a_lost_copy_turning_up_at_check_in_is_found_again() {
 }
 
 #[test]
+fn a_copy_back_from_repair_is_taken_in_at_check_in() {
+    let d = desk();
+    let (app, staff) = (&d.app, d.librarian.as_str());
+    let id = book(app, staff, "Dune", 1);
+    let copy = item_id(app, "000001");
+    app.patch(
+        &format!("/items/{copy}"),
+        Some(staff),
+        json!({"status": "in_repair"}),
+    )
+    .expect(200);
+    assert_eq!(counts(app, id), (1, 0));
+    let reply = check_in(app, staff, "000001").expect(200);
+    let back = reply.result();
+    assert_eq!(back["previous_status"], "in_repair");
+    assert_eq!(back["item"]["status"], "available");
+    assert_eq!(back["instruction"], "Back to the shelf");
+    assert!(back["loan"].is_null());
+    assert_eq!(counts(app, id), (1, 1));
+}
+
+#[test]
 fn a_check_in_that_cannot_be_is_refused_and_changes_nothing() {
     let d = desk();
     let (app, staff) = (&d.app, d.librarian.as_str());
