@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::item::ItemView;
+use super::item::{present, ItemView};
 use super::loan::{HoldView, LoanView};
 use super::HttpDate;
 use crate::domain::book::optional;
@@ -128,7 +128,13 @@ pub struct PatronPanel {
 #[serde(deny_unknown_fields)]
 pub struct ReturnRequest {
     /// The copy's barcode, as scanned.
-    #[schema(required = true, nullable = false, min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9./_-]+$")]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 32,
+        pattern = r"^[A-Za-z0-9./_-]+$"
+    )]
     pub barcode: Option<String>,
 }
 
@@ -163,13 +169,15 @@ pub struct ReturnView {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatronRequest {
-    #[schema(max_length = 200, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
-    pub full_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 200, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
+    pub full_name: Option<Option<String>>,
     /// 1–32 letters, digits or `- . / _`; unique among cards and copies' barcodes.
     #[schema(min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9./_-]+$")]
     pub card_number: Option<String>,
-    #[schema(max_length = 50, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
-    pub group: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 50, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
+    pub group: Option<Option<String>>,
 }
 
 impl PatronRequest {
@@ -177,13 +185,15 @@ impl PatronRequest {
         let mut problems = Problems::default();
         let full_name = match self.full_name {
             None => current.full_name.clone(),
-            Some(raw) => problems
+            Some(None) => None,
+            Some(Some(raw)) => problems
                 .check("full_name", optional(&raw, MAX_FULL_NAME))
                 .unwrap_or_default(),
         };
         let group = match self.group {
             None => current.group.clone(),
-            Some(raw) => problems
+            Some(None) => None,
+            Some(Some(raw)) => problems
                 .check("group", optional(&raw, MAX_GROUP))
                 .unwrap_or_default(),
         };

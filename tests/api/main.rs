@@ -8,6 +8,7 @@ mod common;
 mod admin_page;
 mod books;
 mod cli;
+mod copies;
 mod crash;
 mod demo;
 mod import_export;
