@@ -99,9 +99,10 @@ fn too_few(conn: &Connection, book_id: BookId, least: i64) -> ApiResult<AppError
 }
 
 /// Moves a copy to `status` by hand (lost, missing, found, in repair, withdrawn, …). A copy
-/// on loan marked lost or missing ends its loan (the reader reported it gone); one kept on
-/// the hold shelf gives its reader back their place in the queue. A copy on loan or on the
-/// hold shelf cannot be withdrawn, sent for repair or in transit before it is checked in.
+/// on loan marked lost or missing ends its loan (the reader reported it gone); a copy on
+/// loan cannot be withdrawn, sent for repair or in transit before it is checked in. One
+/// kept on the hold shelf gives its reader back their place in the queue, and the next
+/// copy on the shelf goes to them.
 pub fn set_status(
     conn: &Connection,
     policy: Policy,
