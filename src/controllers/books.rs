@@ -137,8 +137,9 @@ pub(crate) async fn change(
             let at = now();
             let current = book::find(tx, id)?.ok_or(AppError::NotFound)?;
             let data = patch.apply(current.data()?)?;
-            copies::set_count(tx, rules.policy, id, data.copies, &rules.prefix, at)?;
+            // The book's own fields first: a refusal there (a taken ISBN) costs no copies.
             book::update(tx, id, &data)?;
+            copies::set_count(tx, rules.policy, id, data.copies, &rules.prefix, at)?;
             book::find(tx, id)?.ok_or(AppError::NotFound)
         })
         .await?;

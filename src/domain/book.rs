@@ -16,7 +16,9 @@ pub const MAX_DESCRIPTION: usize = 10_000;
 pub const MAX_ISBN_TEXT: usize = 40;
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG: usize = 50;
-pub const MAX_COPIES: i64 = 100_000;
+/// Copies set at once through `copies` (each is an item with its own barcode); a title
+/// with more gets them added one by one.
+pub const MAX_COPIES: i64 = 10_000;
 pub const MIN_YEAR: i64 = -3000;
 /// A fixed bound rather than "this year + n", so the published contract does not drift.
 pub const MAX_YEAR: i64 = 2100;
