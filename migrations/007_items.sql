@@ -32,6 +32,9 @@ CREATE INDEX items_book_status ON items(book_id, status);
 
 ALTER TABLE loans ADD COLUMN item_id INTEGER REFERENCES items(id) ON DELETE CASCADE;
 CREATE INDEX loans_item_out ON loans(item_id) WHERE returned_at IS NULL;
+-- loans_one_out (book_id, user_id) answers "loans out of this book" as well; one index
+-- fewer to write on every loan and return.
+DROP INDEX loans_book_out;
 -- The copy kept on the hold shelf for a ready hold.
 ALTER TABLE holds ADD COLUMN item_id INTEGER REFERENCES items(id) ON DELETE SET NULL;
 CREATE INDEX holds_item ON holds(item_id) WHERE item_id IS NOT NULL;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rocket::tokio::sync::{oneshot, Semaphore};
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 
 use crate::error::{ApiResult, AppError};
 
@@ -200,15 +200,18 @@ impl Db {
         F: FnOnce(&rusqlite::Transaction) -> ApiResult<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job: WriteJob = Box::new(move |conn: &mut Connection| {
-            let outcome: ApiResult<T> = (|| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let value = work(&tx)?;
-                tx.commit()?;
-                Ok(value)
-            })();
-            // The caller may have gone (client disconnected): the write stands regardless.
-            let _ = reply.send(outcome);
+        let job: WriteJob = Box::new(move |tx: &rusqlite::Transaction| {
+            let outcome: ApiResult<T> = work(tx);
+            let succeeded = outcome.is_ok();
+            let delivery: writer::Delivery = Box::new(move |commit_failed| {
+                let answer = match commit_failed {
+                    Some(e) => Err(e.clone()),
+                    None => outcome,
+                };
+                // The caller may have gone (client disconnected): the write stands regardless.
+                let _ = reply.send(answer);
+            });
+            (succeeded, delivery)
         });
         self.writer.try_send(job).map_err(|e| match e {
             mpsc::TrySendError::Full(_) => AppError::Busy("the write queue is full"),
@@ -255,6 +258,65 @@ pub fn unique_violation(e: rusqlite::Error, field: &str, problem: &str) -> AppEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes that queue behind a busy writer share its next transaction, each in a
+    /// savepoint: a refused one leaves nothing behind, the others are all kept, and each
+    /// caller hears its own answer.
+    #[rocket::async_test]
+    async fn queued_writes_commit_together_and_a_refused_one_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db")).unwrap();
+        db.write(|tx| Ok(tx.execute_batch("CREATE TABLE t (n INTEGER)")?))
+            .await
+            .unwrap();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let blocker = {
+            let db = db.clone();
+            rocket::tokio::spawn(async move {
+                db.write(move |_| {
+                    let _ = held.recv();
+                    Ok(())
+                })
+                .await
+            })
+        };
+        rocket::tokio::time::sleep(Duration::from_millis(100)).await;
+        let writes: Vec<_> = (0..10_i64)
+            .map(|n| {
+                let db = db.clone();
+                rocket::tokio::spawn(async move {
+                    db.write(move |tx| {
+                        tx.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+                        if n % 2 == 1 {
+                            return Err(AppError::conflict("n", "odd"));
+                        }
+                        Ok(n)
+                    })
+                    .await
+                })
+            })
+            .collect();
+        rocket::tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(release);
+        blocker.await.unwrap().unwrap();
+        for (n, write) in writes.into_iter().enumerate() {
+            let answer = write.await.unwrap();
+            match n % 2 {
+                0 => assert_eq!(answer.unwrap(), n as i64),
+                _ => assert!(matches!(answer, Err(AppError::Conflict(_)))),
+            }
+        }
+        let kept: Vec<i64> = db
+            .run(|conn| {
+                Ok(conn
+                    .prepare("SELECT n FROM t ORDER BY n")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(kept, vec![0, 2, 4, 6, 8]);
+    }
 
     /// A write queue of one behind a busy writer, and every read connection taken: the
     /// next write and the next read are answered 503 instead of waiting without end.

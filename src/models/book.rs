@@ -33,9 +33,9 @@ pub struct Book {
 /// borrower meets.
 const AVAILABLE: &str = "MAX(0,
       (SELECT COUNT(*) FROM items i WHERE i.book_id = b.id AND i.status = 'available')
-    + (SELECT COUNT(*) FROM holds h WHERE h.book_id = b.id
-         AND h.status = 'ready' AND h.ready_until <= unixepoch())
-    - (SELECT COUNT(*) FROM holds h WHERE h.book_id = b.id AND h.status = 'waiting'))";
+    + (SELECT COALESCE(SUM(h.status = 'ready' AND h.ready_until <= unixepoch())
+                       - SUM(h.status = 'waiting'), 0)
+       FROM holds h WHERE h.book_id = b.id AND h.status IN ('waiting', 'ready')))";
 
 /// "available > 0", cheaply: only books with a copy on the shelf or a lapsed hold can have
 /// one, so the full count runs only for those (the set is built once per query).

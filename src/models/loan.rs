@@ -108,6 +108,35 @@ pub fn out_for_user(conn: &Connection, user_id: UserId) -> ApiResult<Vec<Loan>> 
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// What a borrower has out: every loan, those of one book, and those overdue at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutCounts {
+    pub all: i64,
+    pub of_this_book: i64,
+    pub overdue: i64,
+}
+
+/// `OutCounts` in one read (the desk asks all three before every loan).
+pub fn out_counts(
+    conn: &Connection,
+    user_id: UserId,
+    book_id: BookId,
+    now: i64,
+) -> ApiResult<OutCounts> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*), COALESCE(SUM(book_id = ?2), 0), COALESCE(SUM(due_at < ?3), 0)
+             FROM loans WHERE user_id = ?1 AND returned_at IS NULL",
+        )?
+        .query_row(params![user_id, book_id, now], |r| {
+            Ok(OutCounts {
+                all: r.get(0)?,
+                of_this_book: r.get(1)?,
+                overdue: r.get(2)?,
+            })
+        })?)
+}
+
 /// The user's loans out past their due date at `now`.
 pub fn count_overdue_for_user(conn: &Connection, user_id: UserId, now: i64) -> ApiResult<i64> {
     Ok(conn

@@ -35,7 +35,8 @@ pub(super) fn check_patron(
     now: i64,
 ) -> ApiResult<()> {
     let who = borrower.display_name();
-    if loan::has_out(conn, borrower.id, book_id)? {
+    let out = loan::out_counts(conn, borrower.id, book_id, now)?;
+    if out.of_this_book > 0 {
         return Err(Refusal::new(
             "already_borrowed",
             "book_id",
@@ -45,8 +46,7 @@ pub(super) fn check_patron(
         .param("user_id", borrower.id)
         .into());
     }
-    let out = loan::count_out_for_user(conn, borrower.id)?;
-    if out >= policy.max_active_loans {
+    if out.all >= policy.max_active_loans {
         return Err(Refusal::new(
             "loan_limit",
             "user_id",
@@ -60,7 +60,7 @@ pub(super) fn check_patron(
         .into());
     }
     if policy.overdue_blocks {
-        let overdue = loan::count_overdue_for_user(conn, borrower.id, now)?;
+        let overdue = out.overdue;
         if overdue > 0 {
             let books = if overdue == 1 { "book" } else { "books" };
             let detail = match actor.id == borrower.id {
