@@ -49,8 +49,11 @@ fn outbox(app: &TestApp) -> Vec<String> {
     let dir = app.data_dir().join("outbox");
     std::fs::read_dir(dir)
         .map(|entries| {
+            // Only finished mails: the server writes `<name>.part` and renames it.
             entries
-                .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+                .map(|e| e.unwrap().path())
+                .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+                .map(|path| std::fs::read_to_string(path).unwrap())
                 .collect()
         })
         .unwrap_or_default()
