@@ -73,14 +73,17 @@ struct CaughtError(Status);
 
 impl<'r> Responder<'r, 'static> for CaughtError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        if let GuardError(Some(error)) = req.local_cache(|| GuardError(None)) {
-            return error.clone().respond_to(req);
-        }
+        let guard_error = match req.local_cache(|| GuardError(None)) {
+            GuardError(Some(error)) => Some(error.clone()),
+            GuardError(None) => None,
+        };
         // A bare 400 with no guard behind it is Rocket refusing a request it could not
         // parse, such as an unknown method (it salvages it as a GET): on a path that
-        // exists, that is a 405 too.
-        let unknown_method = self.0.code == 400;
-        if matches!(self.0.code, 400 | 404 | 422) {
+        // exists, that is a 405 too. So is a method the path does not have, even where a
+        // route with a parameter in its place ran its guards and refused the caller
+        // (`DELETE /users/login` is no `DELETE /users/<id>`, signed in or not).
+        let unknown_method = self.0.code == 400 && guard_error.is_none();
+        if matches!(self.0.code, 400 | 401 | 403 | 404 | 422) {
             let allowed = allowed_methods(req);
             if !allowed.is_empty() && (unknown_method || !allowed.contains(&req.method())) {
                 let allow: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
@@ -88,6 +91,9 @@ impl<'r> Responder<'r, 'static> for CaughtError {
                 response.set_header(Header::new("Allow", allow.join(", ")));
                 return Ok(response);
             }
+        }
+        if let Some(error) = guard_error {
+            return error.respond_to(req);
         }
         match self.0.code {
             // A path parameter that did not parse (Rocket forwards it as 422), or Rocket's

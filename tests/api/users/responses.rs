@@ -83,7 +83,6 @@ fn unknown_routes_and_errors_are_json_with_nosniff() {
 fn a_known_path_with_the_wrong_method_is_405_with_allow() {
     let app = TestApp::new();
     let (_, token) = app.user("anna");
-    // Rocket checks the token before the path: a signed-in caller learns the method is wrong.
     let reply = app
         .send(
             Method::Delete,
@@ -101,6 +100,16 @@ fn a_known_path_with_the_wrong_method_is_405_with_allow() {
     assert!(allow.contains("GET") && allow.contains("DELETE"), "{allow}");
     app.send(Method::Post, "/health", None, Payload::None)
         .expect(405);
+    // Signed in or not: a method the path does not have is a 405, not a refused caller.
+    for token in [None, Some("not-a-token")] {
+        let reply = app
+            .send(Method::Delete, "/users/login", token, Payload::None)
+            .expect(405);
+        assert_eq!(reply.header("Allow"), Some("POST"));
+    }
+    // A method the path does have still wants the caller signed in.
+    app.send(Method::Delete, "/users/1", None, Payload::None)
+        .expect(401);
     // A right method with a bad id is still a bad request, and unknown paths still 404.
     app.get("/users/abc", Some(&token)).expect(400);
     app.send(Method::Post, "/nothing/here", None, Payload::None)
