@@ -84,7 +84,7 @@ pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 /// POST /books/{id}/items and PATCH /items/{id}. A field left out stays as it is (on a new
-/// copy: empty); null or blank clears it. A new copy without `barcode` gets the next of
+/// copy: empty); null clears it, and so does a blank text (not a blank date). A new copy without `barcode` gets the next of
 /// the library's sequence.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -147,7 +147,7 @@ impl ItemRequest {
         let acquired_on = match self.acquired_on {
             None => current.acquired_on.clone(),
             Some(None) => None,
-            Some(Some(raw)) if raw.trim().is_empty() => None,
+            // A date or null: the document says `format: date`, which a blank is not.
             Some(Some(raw)) => problems.check("acquired_on", item::date(&raw)),
         };
         let price_cents = match self.price {

@@ -178,6 +178,7 @@ fn bad_barcodes_dates_prices_and_fields_are_refused_and_change_nothing() {
         (json!({"acquired_on": "2023-02-29"}), "acquired_on"),
         (json!({"acquired_on": "yesterday"}), "acquired_on"),
         (json!({"acquired_on": "2023-2-1"}), "acquired_on"),
+        (json!({"acquired_on": ""}), "acquired_on"),
         (json!({"price": -1}), "price"),
         (json!({"price": 1.005}), "price"),
         (json!({"price": 2000000}), "price"),
@@ -233,7 +234,11 @@ fn a_copy_is_edited_and_fields_are_cleared_with_null() {
     assert_eq!(view["note"], "spine taped");
     assert_eq!(view["acquired_on"], "2020-01-31");
     let blank = app
-        .patch(&path, Some(staff), json!({"note": "  ", "acquired_on": ""}))
+        .patch(
+            &path,
+            Some(staff),
+            json!({"note": "  ", "acquired_on": null}),
+        )
         .expect(200);
     assert!(blank.result()["note"].is_null() && blank.result()["acquired_on"].is_null());
     // A new label: the old barcode is gone, the new one finds the copy.
