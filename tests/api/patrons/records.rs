@@ -270,13 +270,32 @@ fn an_expired_card_and_a_patron_who_left_cannot_borrow() {
     lend(app, staff, &card_of(&ana), dune).expect(201);
 
     let ben = pupil(app, staff, "Ben Okafor", "6A");
+    app.patch(
+        &format!("/patrons/{}", id_of(&ben)),
+        Some(staff),
+        json!({"pin": "2468"}),
+    )
+    .expect(200);
+    let token = app
+        .post(
+            "/users/login",
+            None,
+            json!({"card_number": card_of(&ben), "pin": "2468"}),
+        )
+        .expect(200)
+        .body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.get("/users/me", Some(&token)).expect(200);
     let left = app
         .patch(
             &format!("/patrons/{}", id_of(&ben)),
             Some(staff),
-            json!({"status": "left", "pin": "2468"}),
+            json!({"status": "left"}),
         )
         .expect(200);
+    app.get("/users/me", Some(&token)).expect(401);
     assert_eq!(left.result()["can_sign_in"], false);
     assert_eq!(
         lend(app, staff, &card_of(&ben), dune).expect(409).body["code"],
