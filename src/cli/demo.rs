@@ -19,7 +19,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::{Password, Role};
+use crate::domain::{Email, Password, Pin, Role};
 use crate::models::hold::{self, HoldFilter, HoldStatus};
 use crate::models::loan::{self, LoanFilter, LoanStatus};
 use crate::models::user::{self, NewUser, PatronRecord};
@@ -106,8 +106,11 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
     let hashes = logins
         .iter()
         .map(|login| {
-            crate::auth::password::hash_blocking(&Password::parse(login.password)?, cost)
-                .map_err(Into::into)
+            let secret = match login.pin {
+                true => Password::of_pin(&Pin::parse(login.password)?),
+                false => Password::parse(login.password)?,
+            };
+            crate::auth::password::hash_blocking(&secret, cost).map_err(Into::into)
         })
         .collect::<Result<Vec<String>, Box<dyn std::error::Error>>>()?;
 
@@ -120,7 +123,7 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
         let added = user::insert(
             &tx,
             &NewUser {
-                email: Some(&login.email),
+                email: login.email.as_ref(),
                 username: &login.username,
                 password_hash: Some(hash),
                 role: Some(login.role),
@@ -337,7 +340,10 @@ fn print_summary(target: &Path, summary: &Summary) {
         println!(
             "  {:<9}  {}  /  {}",
             login.role.as_str(),
-            login.email.as_str(),
+            login
+                .email
+                .as_ref()
+                .map_or(login.username.as_str(), Email::as_str),
             login.password
         );
     }

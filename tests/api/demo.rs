@@ -92,6 +92,19 @@ fn the_demo_library_is_served_as_documented() {
     assert!(books["result"].as_array().unwrap().len() >= 30);
 
     let librarian = login(port, "librarian@demo.library", "demo-librarian-pass");
+    // The pupils have no e-mail: they sign in with their card and PIN, as the README says.
+    for (card, name) in [("P000011", "Ava Diaz"), ("P000012", "Kofi Mensah")] {
+        let (status, body) = call(
+            port,
+            "POST",
+            "/users/login",
+            None,
+            Some(json!({"card_number": card, "pin": "1234"})),
+        );
+        assert_eq!(status, 200, "{card}: {body}");
+        assert_eq!(body["result"]["full_name"], name);
+        assert!(body["result"]["email"].is_null());
+    }
     let (status, overdue) = call(port, "GET", "/loans?status=overdue", Some(&librarian), None);
     assert_eq!(status, 200, "{overdue}");
     assert!(overdue["meta"]["total"].as_i64().unwrap() >= 1, "{overdue}");

@@ -1,5 +1,6 @@
-//! The demo's staff and members (`people.csv`): username, role, e-mail, which of the
-//! documented demo passwords they sign in with, and the name and group the desk shows.
+//! The demo's staff and members (`people.csv`): username, role, e-mail (pupils have none),
+//! which of the documented demo passwords or PIN they sign in with, and the name and group
+//! the desk shows.
 
 use serde::Deserialize;
 
@@ -8,10 +9,12 @@ use crate::domain::{Email, Role, Username};
 const PEOPLE: &str = include_str!("people.csv");
 
 /// The documented demo passwords, by the name `people.csv` gives them.
-const PASSWORDS: [(&str, &str); 3] = [
+const PASSWORDS: [(&str, &str); 4] = [
     ("admin", "demo-admin-pass"),
     ("librarian", "demo-librarian-pass"),
     ("member", "demo-member-pass"),
+    // Pupils sign in with their card and this PIN.
+    ("pin", "1234"),
 ];
 
 /// A row of `people.csv`.
@@ -19,6 +22,7 @@ const PASSWORDS: [(&str, &str); 3] = [
 struct Person {
     username: String,
     role: String,
+    /// Blank for a pupil.
     email: String,
     /// Which of `PASSWORDS`.
     password: String,
@@ -30,8 +34,10 @@ struct Person {
 pub struct Login {
     pub username: Username,
     pub role: Role,
-    pub email: Email,
+    pub email: Option<Email>,
     pub password: &'static str,
+    /// `password` is a PIN.
+    pub pin: bool,
     pub full_name: Option<String>,
     pub group: Option<String>,
 }
@@ -54,8 +60,12 @@ pub fn people() -> Result<Vec<Login>, Box<dyn std::error::Error>> {
         logins.push(Login {
             username: Username::parse(&person.username).map_err(field("username"))?,
             role: Role::parse(&person.role).map_err(field("role"))?,
-            email: Email::parse(&person.email).map_err(field("email"))?,
+            email: match person.email.as_str() {
+                "" => None,
+                raw => Some(Email::parse(raw).map_err(field("email"))?),
+            },
             password,
+            pin: person.password == "pin",
             full_name: Some(person.full_name).filter(|n| !n.is_empty()),
             group: Some(person.group).filter(|g| !g.is_empty()),
         });
