@@ -186,7 +186,7 @@ fn in_range(problems: &mut Problems, field: &str, value: Option<i64>, low: i64, 
 
 /// Sets a group's loan rules (any letter case of its name), replacing the ones it had.
 #[utoipa::path(tag = "library", security(("bearer" = []), ("access_token" = [])),
-    params(("group" = String, Path, max_length = 50)), request_body = GroupRulesRequest, responses(
+    params(("group" = String, Path, max_length = 50, pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")), request_body = GroupRulesRequest, responses(
     (status = 200, description = "The group's rules now", body = Envelope<GroupRulesView>),
 ))]
 #[put("/loan-rules/<group>", data = "<body>")]

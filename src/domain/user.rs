@@ -204,7 +204,7 @@ impl Pin {
     pub const MAX_LEN: usize = 12;
 
     pub fn parse(raw: &str) -> Result<Pin, String> {
-        let digits = raw.trim();
+        let digits = raw;
         if digits.is_empty() {
             return Err("is required".into());
         }

@@ -80,11 +80,9 @@ fn phone(raw: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// A date, or nothing: a blank is not a date (null clears the field).
 fn optional_date(raw: &str) -> Result<Option<String>, String> {
-    match raw.trim() {
-        "" => Ok(None),
-        text => date(text).map(Some),
-    }
+    date(raw).map(Some)
 }
 
 /// The sign-in secret a request sets: a PIN or a password, hashed before it is stored.
@@ -208,16 +206,17 @@ macro_rules! patron_request {
             #[serde(default, deserialize_with = "present")]
             #[schema(value_type = Option<String>, max_length = 50, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
             pub group: Text,
+            /// null clears it.
             #[serde(default, deserialize_with = "present")]
-            #[schema(value_type = Option<String>, max_length = 254)]
+            #[schema(value_type = Option<String>, max_length = 254, format = Email)]
             pub email: Text,
             #[serde(default, deserialize_with = "present")]
             #[schema(value_type = Option<String>, max_length = 40, pattern = r"^[0-9 +()./-]*$")]
             pub phone: Text,
             #[serde(default, deserialize_with = "present")]
-            #[schema(value_type = Option<String>, max_length = 1000)]
+            #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
             pub note: Text,
-            /// YYYY-MM-DD: the card works through that day.
+            /// YYYY-MM-DD: the card works through that day; null: no expiry.
             #[serde(default, deserialize_with = "present")]
             #[schema(value_type = Option<String>, format = Date)]
             pub card_expires_on: Text,
@@ -225,7 +224,7 @@ macro_rules! patron_request {
             #[schema(value_type = Option<String>, nullable = false, pattern = "^(active|blocked|left)$")]
             pub status: Option<String>,
             #[serde(default, deserialize_with = "present")]
-            #[schema(value_type = Option<String>, max_length = 200)]
+            #[schema(value_type = Option<String>, max_length = 200, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
             pub blocked_reason: Text,
             /// 4–12 digits: how a pupil signs in with their card.
             #[serde(default, deserialize_with = "present")]
@@ -253,7 +252,7 @@ patron_request! {
     /// POST /patrons: a patron made by staff (a member). Only `full_name` is required: the
     /// username is made from it, and the card number is the library's next, unless given.
     NewPatronRequest {
-        #[schema(required = true, nullable = false, min_length = 1, max_length = 200, pattern = r"\S")]
+        #[schema(required = true, nullable = false, min_length = 1, max_length = 200, pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
         pub full_name: Option<String>,
     }
 }
@@ -270,10 +269,10 @@ impl PatronRequest {
 
     fn parse(self, problems: &mut Problems) -> PatronPatch {
         let name = |raw: &str| optional(raw, MAX_FULL_NAME);
+        // A blank is no address (null clears the field).
         let email = match self.email {
             None => None,
             Some(None) => Some(None),
-            Some(Some(raw)) if raw.trim().is_empty() => Some(None),
             Some(Some(raw)) => problems.check("email", Email::parse(&raw)).map(Some),
         };
         let status = match self.status.as_deref() {

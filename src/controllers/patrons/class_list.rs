@@ -465,7 +465,7 @@ pub struct SchoolYearRequest {
         nullable = false,
         min_length = 1,
         max_length = 50,
-        pattern = r"\S"
+        pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
     )]
     pub group: Option<String>,
     /// Its name next year ("6B").
@@ -474,7 +474,7 @@ pub struct SchoolYearRequest {
         nullable = false,
         min_length = 1,
         max_length = 50,
-        pattern = r"\S"
+        pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$"
     )]
     pub new_group: Option<String>,
     /// The card numbers of those staying; everyone else in the group leaves.
@@ -497,10 +497,10 @@ pub struct SchoolYearReport {
 
 /// The end of the school year for one group, in one step: those of `group` whose card is
 /// in `cards` move to `new_group`; the others of `group` leave (deactivated, their history
-/// kept). A listed card not in the group is refused (422, nothing written).
+/// kept). A listed card not in the group is refused (409, nothing written).
 #[utoipa::path(tag = "patrons", security(("bearer" = []), ("access_token" = [])), request_body = SchoolYearRequest, responses(
     (status = 200, description = "Done, or (dry run) what would be", body = Envelope<SchoolYearReport>),
-    (status = 422, description = "Cards listed that are not in the group (`cards_not_in_group`)", body = ErrorEnvelope),
+    (status = 409, description = "Cards listed that are not in the group (`cards_not_in_group`); nothing was changed", body = ErrorEnvelope),
 ))]
 #[post("/patrons/school-year", data = "<body>")]
 pub(crate) async fn school_year(
@@ -525,16 +525,14 @@ pub(crate) async fn school_year(
             problems.note("cards", format!("must list at most {MAX_ROWS} cards"));
             None
         }
-        Some(cards) => {
-            let mut parsed = Vec::new();
-            for raw in cards.iter().filter(|c| !c.trim().is_empty()) {
-                match Barcode::parse(raw) {
-                    Ok(card) => parsed.push(card.as_str().to_lowercase()),
-                    Err(e) => problems.note("cards", format!("{raw}: {e}")),
-                }
-            }
-            Some(parsed)
-        }
+        // A code that cannot be a card is no card of the group: refused with the others.
+        Some(cards) => Some(
+            cards
+                .iter()
+                .map(|c| c.trim().to_lowercase())
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>(),
+        ),
     };
     let (Some(group), Some(new_group), Some(cards), true) =
         (group, new_group, cards, problems.is_empty())
@@ -560,7 +558,6 @@ pub(crate) async fn school_year(
                 "cards",
                 format!("not in {group}: {}; nothing was changed", list.join(", ")),
             )
-            .status(Status::UnprocessableEntity)
             .param("cards", list)
             .into());
         }
