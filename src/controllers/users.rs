@@ -366,7 +366,9 @@ pub(crate) async fn change_role(
             audit::record(
                 tx,
                 &actor,
-                Action::new("user.role", "user", id.get()).detail(role.as_str()),
+                Action::new("user.role", "user", id.get())
+                    .patron(id)
+                    .detail(role.as_str()),
             )?;
             user::find(tx, id)?.ok_or(AppError::NotFound)
         })
@@ -416,7 +418,7 @@ pub(crate) async fn delete_user(
                 }
             };
             if actor.id != id {
-                audit::record(tx, &actor, Action::new(what, "user", id.get()))?;
+                audit::record(tx, &actor, Action::new(what, "user", id.get()).patron(id))?;
             }
             match history {
                 true => Ok((user::find(tx, id)?.ok_or(AppError::NotFound)?, false)),

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::book::optional;
 use crate::domain::item::Barcode;
-use crate::domain::{Email, PatronStatus};
+use crate::domain::{Email, PatronStatus, Role};
 use crate::error::{ApiResult, AppError, ErrorEnvelope, Refusal};
 use crate::models::audit::{self, Action};
 use crate::models::user::{self, PatronRecord, User};
@@ -100,6 +100,17 @@ struct Line {
     errors: Vec<String>,
 }
 
+/// The line a record starts on. The reader skips blank lines but reports the position
+/// where the skipping began, so the blank lines are passed over here.
+fn line_of(text: &str, position: Option<&csv::Position>) -> u64 {
+    let Some(position) = position else { return 0 };
+    let mut start = (position.byte() as usize).min(text.len());
+    while text[start..].starts_with(['\r', '\n']) {
+        start += 1;
+    }
+    1 + text[..start].matches('\n').count() as u64
+}
+
 /// Reads the list; a file that is not a class list at all (no header, an unknown column,
 /// no name column, too many rows) is a 400 naming the problem.
 fn read_lines(bytes: &[u8]) -> ApiResult<Vec<Line>> {
@@ -144,7 +155,7 @@ fn read_lines(bytes: &[u8]) -> ApiResult<Vec<Line>> {
         if lines.len() == MAX_ROWS {
             return Err(bad(format!("has more than {MAX_ROWS} rows; split it up")));
         }
-        let number = record.position().map_or(0, |p| p.line());
+        let number = line_of(text, record.position());
         let mut line = Line {
             number,
             name: None,
@@ -240,7 +251,16 @@ fn plan_line(conn: &Connection, line: &Line) -> ApiResult<(RowAction, Option<Use
     }
     let name = line.name.as_deref();
     let existing = match &line.card {
+        // A class list is about readers: staff records are changed one by one, by whom
+        // may change them.
         Some(card) => match user::find_by_card(conn, card)? {
+            Some(owner) if owner.role != Role::Member => {
+                errors.push(format!(
+                    "card number {card} belongs to a staff member, {}",
+                    owner.display_name()
+                ));
+                return Ok((RowAction::Reject, None, errors));
+            }
             Some(owner)
                 if owner.full_name.is_none() || same_name(owner.full_name.as_deref(), name) =>
             {
@@ -304,7 +324,12 @@ fn record_for(patron: &User, line: &Line) -> PatronRecord {
     let mut record = current_record(patron);
     record.full_name = line.name.clone();
     record.group = line.group.clone();
-    if line.card.is_some() {
+    // The same card in another letter case is the same card: kept as it was.
+    let same_card = match (&line.card, &patron.card_number) {
+        (Some(given), Some(kept)) => given.eq_ignore_ascii_case(kept),
+        _ => false,
+    };
+    if line.card.is_some() && !same_card {
         record.card_number = line.card.clone();
     }
     if line.email.is_some() {
@@ -352,7 +377,15 @@ fn run_import(
     if dry_run || report.rejected > 0 {
         return Ok(report);
     }
-    for ((line, patron), row) in lines.iter().zip(plans).zip(report.rows.iter_mut()) {
+    // Lines with a card first: a card the library's sequence would give next, typed on a
+    // later line, is then already taken when the lines without a card get theirs.
+    let mut work: Vec<_> = lines
+        .iter()
+        .zip(plans)
+        .zip(report.rows.iter_mut())
+        .collect();
+    work.sort_by_key(|((line, _), _)| line.card.is_none());
+    for ((line, patron), row) in work {
         let patron = match (row.action, patron) {
             (RowAction::Create, _) => {
                 let name = line.name.clone().unwrap_or_default();
