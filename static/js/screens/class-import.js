@@ -57,6 +57,8 @@ async function run(dryRun) {
     return { file, report, refused: error };
   } finally {
     setBusy(form, false);
+    // setBusy() enables every button; Import only follows a clean preview.
+    $('#class-import-submit').disabled = !previewed;
   }
 }
 

@@ -108,6 +108,7 @@ function setMode(wanted) {
 function label() {
   let text;
   if (mode === 'return') text = 'Check in: scan a copy';
+  else if (current && current.blocked) text = `${current.patron.display_name} cannot borrow: scan the next card`;
   else if (current) text = `Lend to ${current.patron.display_name}: scan a copy (or the next card)`;
   else text = 'Lend: scan a library card';
   $('#desk-scan-label').textContent = text;
@@ -136,7 +137,7 @@ async function openPatron(path) {
   const out = current.loans.length;
   const books = `${out} ${out === 1 ? 'book' : 'books'} out`;
   if (current.blocked) {
-    say('blocked', `${who} cannot borrow: ${current.blocked.detail || current.blocked.code}`, `${books}. Copies can still be checked in (F2).`);
+    say('blocked', `Cannot borrow: ${current.blocked.detail || current.blocked.code}`, `${who}: ${books}. Their copies can still be checked in (F2).`);
   } else {
     say('ok', `${who}: ${books}. Scan the copies to lend.`);
   }

@@ -64,7 +64,7 @@ function patronRow(patron) {
   if (patron.loans_out) about.push(`${patron.loans_out} ${patron.loans_out === 1 ? 'book' : 'books'} out`);
   const expired = patron.card_expires_on && patron.card_expires_on < today();
   return el('tr', { class: `patron-${patron.status}`, dataset: { userId: patron.id, username: patron.username, status: patron.status } },
-    el('td', { class: 'title', dataset: { label: 'Name' } },
+    el('td', { class: 'title' },
       el('strong', {}, patron.erased ? 'Erased' : patron.full_name || patron.username),
       el('small', {}, about.join(' · '))),
     el('td', { class: 'mono', dataset: { label: 'Card' } },
@@ -107,7 +107,7 @@ function actionsFor(patron, me) {
     if (patron.status === 'active') actions.push(act('Block', 'block', () => askBlock(patron)));
     if (patron.status === 'blocked') actions.push(act('Unblock', 'unblock', () => setStatus(patron, 'active', `${who} is unblocked and may borrow again.`)));
     if (patron.status === 'left') actions.push(act('Back again', 'reactivate', () => setStatus(patron, 'active', `${who} is active again.`)));
-    else actions.push(act('Left', 'leave', () => setStatus(patron, 'left', `${who} is marked as left: no more loans, history kept.`)));
+    else actions.push(act('Mark as left', 'leave', () => setStatus(patron, 'left', `${who} is marked as left: no more loans, history kept.`)));
     if (isAdmin()) actions.push(act('Erase…', 'erase', () => askErase(patron), { class: 'danger' }));
   }
   if (isAdmin()) actions.push(history);

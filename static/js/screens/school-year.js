@@ -49,6 +49,8 @@ async function post(wanted, dryRun) {
     return (await send('POST', '/patrons/school-year', Object.assign({}, wanted, { dry_run: dryRun }))).result;
   } finally {
     setBusy(form, false);
+    // setBusy() enables every button; Confirm only follows a preview of this very form.
+    $('#year-confirm').disabled = !previewed;
   }
 }
 
