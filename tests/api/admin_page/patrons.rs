@@ -83,7 +83,10 @@ fn staff_add_find_block_and_retire_patrons() {
         let browser = open_browser(&server).await;
         open_as_admin(&browser, "members").await;
         browser
-            .text_contains("#members-table tbody", &["Ben Okafor", "C4002", "Cara Diaz"])
+            .text_contains(
+                "#members-table tbody",
+                &["Ben Okafor", "C4002", "Cara Diaz"],
+            )
             .await;
 
         // Add Ana from the form, by keyboard: Tab between the fields, Enter saves.
@@ -164,10 +167,16 @@ fn staff_add_find_block_and_retire_patrons() {
         browser.find("#desk-scan:focus").await;
         type_in(&browser, &format!("C5001{}", Key::Enter)).await;
         browser
-            .text_contains("#desk-blocked[data-code=\"patron_blocked\"]", &["Cannot borrow"])
+            .text_contains(
+                "#desk-blocked[data-code=\"patron_blocked\"]",
+                &["Cannot borrow"],
+            )
             .await;
         browser
-            .text_contains("#desk-say[data-kind=\"blocked\"]", &["Cannot borrow", "Ana Lima"])
+            .text_contains(
+                "#desk-say[data-kind=\"blocked\"]",
+                &["Cannot borrow", "Ana Lima"],
+            )
             .await;
         browser.find("#desk-scan:focus").await;
         type_in(&browser, &format!("100001{}", Key::Enter)).await;
@@ -196,7 +205,9 @@ fn staff_add_find_block_and_retire_patrons() {
         browser
             .click(&format!("{} button[data-action=\"leave\"]", row(ben)))
             .await;
-        browser.message("ok", &["Ben Okafor is marked as left"]).await;
+        browser
+            .message("ok", &["Ben Okafor is marked as left"])
+            .await;
         browser
             .text_contains(&format!("{}[data-status=\"left\"]", row(ben)), &["Left"])
             .await;
@@ -228,9 +239,7 @@ fn staff_add_find_block_and_retire_patrons() {
         assert_eq!(erased["erased"], true, "{erased}");
         assert_eq!(erased["full_name"], Value::Null, "{erased}");
         assert_eq!(erased["status"], "left", "{erased}");
-        browser
-            .text_contains(&row(cara), &["Erased"])
-            .await;
+        browser.text_contains(&row(cara), &["Erased"]).await;
 
         // A status filter narrows the list.
         browser
@@ -288,9 +297,14 @@ fn a_class_list_is_previewed_then_imported() {
             .expect("choose the file");
         browser.click("#class-preview").await;
         browser
-            .text_contains("#class-summary", &["Preview", "rejected", "Fix the rejected"])
+            .text_contains(
+                "#class-summary",
+                &["Preview", "rejected", "Fix the rejected"],
+            )
             .await;
-        browser.find("#class-rows tr[data-line=\"3\"][data-action=\"reject\"]").await;
+        browser
+            .find("#class-rows tr[data-line=\"3\"][data-action=\"reject\"]")
+            .await;
         browser
             .text_contains("#class-rows tbody", &["Eva Stone", "Dan Wu", "Rejected"])
             .await;
@@ -300,7 +314,11 @@ fn a_class_list_is_previewed_then_imported() {
         assert!(!problems.is_empty(), "a rejected line says why");
         browser.find("#class-import-submit:disabled").await;
         let found = got(&server, &admin, "/patrons?group=5B");
-        assert_eq!(found.as_array().map(Vec::len), Some(0), "a preview writes nothing: {found}");
+        assert_eq!(
+            found.as_array().map(Vec::len),
+            Some(0),
+            "a preview writes nothing: {found}"
+        );
         browser.screenshot("class-import-rejected").await;
 
         // The corrected list previews clean; Import does it.
@@ -313,7 +331,10 @@ fn a_class_list_is_previewed_then_imported() {
         browser.find("#class-import-submit:disabled").await;
         browser.click("#class-preview").await;
         browser
-            .text_contains("#class-summary", &["2 new, 1 updated, 0 unchanged, 0 rejected"])
+            .text_contains(
+                "#class-summary",
+                &["2 new, 1 updated, 0 unchanged, 0 rejected"],
+            )
             .await;
         browser.find("#class-rows tr[data-action=\"update\"]").await;
         browser.find("#class-import-submit:enabled").await;
@@ -347,7 +368,11 @@ fn a_group_ends_its_school_year() {
     let server = Server::start();
     server.register("admin");
     let admin = server.login("admin");
-    for (name, card) in [("Gia Rossi", "Y1"), ("Hal Moss", "Y2"), ("Ivo Petrov", "Y3")] {
+    for (name, card) in [
+        ("Gia Rossi", "Y1"),
+        ("Hal Moss", "Y2"),
+        ("Ivo Petrov", "Y3"),
+    ] {
         add_patron(
             &server,
             &admin,
@@ -385,7 +410,11 @@ fn a_group_ends_its_school_year() {
             .text_contains("#year-summary", &["2 move from 5B to 6B, 1 leaves"])
             .await;
         browser.find("#year-confirm:enabled").await;
-        assert_eq!(by_card(&server, &admin, "Y1")["group"], "5B", "a preview writes nothing");
+        assert_eq!(
+            by_card(&server, &admin, "Y1")["group"],
+            "5B",
+            "a preview writes nothing"
+        );
 
         // Changing the form takes the confirmation back.
         browser.fill("#year-new-group", "6C").await;
@@ -396,7 +425,10 @@ fn a_group_ends_its_school_year() {
         browser.screenshot("school-year").await;
         browser.click("#year-confirm").await;
         browser
-            .message("ok", &["School year done for 5B: 2 moved to 6B, 1 marked as left"])
+            .message(
+                "ok",
+                &["School year done for 5B: 2 moved to 6B, 1 marked as left"],
+            )
             .await;
         assert_eq!(by_card(&server, &admin, "Y1")["group"], "6B");
         assert_eq!(by_card(&server, &admin, "Y2")["group"], "6B");
@@ -421,7 +453,11 @@ fn an_admin_reads_the_audit_log_and_changes_the_settings() {
         &admin,
         json!({"full_name": "Kim Lee", "group": "3A", "card_number": "Z1"}),
     );
-    add_patron(&server, &admin, json!({"full_name": "Lou Park", "group": "3A"}));
+    add_patron(
+        &server,
+        &admin,
+        json!({"full_name": "Lou Park", "group": "3A"}),
+    );
     ok(
         &server,
         &admin,
@@ -438,7 +474,12 @@ fn an_admin_reads_the_audit_log_and_changes_the_settings() {
         browser
             .text_contains(
                 "#audit-table tbody",
-                &["Patron blocked", "patron.block", "Patron added", "patron.create"],
+                &[
+                    "Patron blocked",
+                    "patron.block",
+                    "Patron added",
+                    "patron.create",
+                ],
             )
             .await;
         let first = browser
@@ -514,7 +555,11 @@ fn a_librarian_sees_no_admin_screen() {
         &format!("/users/{lib}/role"),
         json!({"role": "librarian"}),
     );
-    let mo = add_patron(&server, &admin, json!({"full_name": "Mo Said", "group": "2A"}));
+    let mo = add_patron(
+        &server,
+        &admin,
+        json!({"full_name": "Mo Said", "group": "2A"}),
+    );
 
     run(async {
         let browser = open_browser(&server).await;
