@@ -178,10 +178,11 @@ fn create_admin(settings: &Settings, email: &str, username: &str) -> CliResult {
         &tx,
         &NewUser {
             card_prefix: &settings.config.card_prefix,
-            email: &email,
+            email: Some(&email),
             username: &username,
-            password_hash: &hash,
+            password_hash: Some(&hash),
             role: Some(Role::Admin),
+            status: crate::domain::PatronStatus::Active,
         },
     )
     .map_err(|e| match e {

@@ -17,7 +17,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, RefOr, Required, Response};
 use utoipa::{Modify, OpenApi};
 
-use crate::controllers::{admin, books, desk, health, holds, images, items, loans, users};
+use crate::controllers::{
+    admin, books, desk, health, holds, images, items, library, loans, patrons, users,
+};
 use crate::error::ErrorEnvelope;
 use crate::views::envelope::{Detail, Meta};
 use crate::views::user::UserView;
@@ -69,10 +71,20 @@ use crate::views::user::UserView;
         items::lost,
         items::found,
         desk::check_in,
-        desk::search,
         desk::by_card,
         desk::by_id,
-        desk::change,
+        patrons::list,
+        patrons::create,
+        patrons::change,
+        patrons::erase,
+        patrons::class_list::import,
+        patrons::class_list::school_year,
+        library::settings,
+        library::change_settings,
+        library::loan_rules,
+        library::put_loan_rules,
+        library::delete_loan_rules,
+        library::audit_log,
         images::profile,
         images::cover,
         admin::index,
@@ -87,7 +99,9 @@ use crate::views::user::UserView;
         (name = "books", description = "The catalogue: search, covers, CSV import and export"),
         (name = "circulation", description = "Loans, returns, renewals and holds"),
         (name = "copies", description = "A book's copies (items), each with its barcode and status"),
-        (name = "desk", description = "The circulation desk: check-in by barcode, patrons by card, name or group"),
+        (name = "desk", description = "The circulation desk: check-in by barcode, a patron's panel by card"),
+        (name = "patrons", description = "Readers' records: add, change, block, deactivate, erase; class lists and the school year"),
+        (name = "library", description = "The library's settings, loan rules per group, and the audit log"),
         (name = "images", description = "Profile pictures and covers"),
         (name = "service", description = "Health and this document"),
     )

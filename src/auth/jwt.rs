@@ -75,8 +75,8 @@ mod tests {
         User {
             id: crate::domain::UserId::new(7),
             username: "ann".into(),
-            email: "ann@example.org".into(),
-            password_hash: String::new(),
+            email: Some("ann@example.org".into()),
+            password_hash: None,
             image_file: "default.jpg".into(),
             role: Role::Member,
             token_version: 3,
@@ -86,6 +86,12 @@ mod tests {
             full_name: None,
             card_number: None,
             group: None,
+            phone: None,
+            note: None,
+            card_expires_on: None,
+            status: crate::domain::PatronStatus::Active,
+            blocked_reason: None,
+            erased_at: None,
         }
     }
 

@@ -19,11 +19,10 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::domain::item::Barcode;
 use crate::domain::{Password, Role};
 use crate::models::hold::{self, HoldFilter, HoldStatus};
 use crate::models::loan::{self, LoanFilter, LoanStatus};
-use crate::models::user::{self, NewUser, PatronFields};
+use crate::models::user::{self, NewUser, PatronRecord};
 use crate::models::{book, now, setting, Page};
 use crate::services::copies::CopyRules;
 use crate::services::import::Import;
@@ -121,23 +120,26 @@ fn build(settings: &Settings, path: &Path) -> Result<Summary, Box<dyn std::error
         let added = user::insert(
             &tx,
             &NewUser {
-                email: &login.email,
+                email: Some(&login.email),
                 username: &login.username,
-                password_hash: hash,
+                password_hash: Some(hash),
                 role: Some(login.role),
+                status: crate::domain::PatronStatus::Active,
                 card_prefix: &settings.config.card_prefix,
             },
         )?;
-        let patron = PatronFields {
+        let patron = PatronRecord {
             full_name: login.full_name.clone(),
-            card_number: added
-                .card_number
-                .as_deref()
-                .map(Barcode::parse)
-                .transpose()?,
+            card_number: added.card_number.clone(),
             group: login.group.clone(),
+            email: added.email.clone(),
+            phone: None,
+            note: None,
+            card_expires_on: None,
+            status: added.status,
+            blocked_reason: None,
         };
-        user::set_patron(&tx, added.id, &patron)?;
+        user::save_patron(&tx, added.id, &patron)?;
         let added = user::find(&tx, added.id)?.ok_or("a demo user vanished")?;
         if login.role == Role::Librarian {
             staff = Some(Actor::of(&added));

@@ -1,7 +1,7 @@
 //! The circulation desk (librarians): check-in by barcode, and patrons found by card,
 //! name or group, with their loans and holds.
 
-use rocket::{get, patch, post, routes, Route, State};
+use rocket::{get, post, routes, Route, State};
 use rusqlite::Connection;
 
 use crate::auth::Librarian;
@@ -12,20 +12,19 @@ use crate::db::Db;
 use crate::domain::item::ItemStatus;
 use crate::domain::{BookId, UserId};
 use crate::error::{ApiResult, AppError, ErrorEnvelope};
+use crate::models::audit::{self, Action};
 use crate::models::user::{self, User};
 use crate::models::{book, hold, item, loan, now};
 use crate::services::lending::{self, Next, Policy};
 use crate::views::desk::{
-    DeskHold, DeskLoan, PatronPanel, PatronRequest, PatronView, ReturnRequest, ReturnView,
+    DeskHold, DeskLoan, PatronPanel, PatronView, ReturnRequest, ReturnView, RulesView, Standing,
 };
-use crate::views::envelope::{Envelope, ListEnvelope, Reply, Success};
+use crate::views::envelope::{Envelope, Reply, Success};
 use crate::views::input::Fields;
 use crate::views::loan::{HoldView, LoanView};
-use crate::views::paging;
-use crate::views::query::QueryParams;
 
 pub fn routes() -> Vec<Route> {
-    routes![check_in, search, by_card, by_id, change]
+    routes![check_in, by_card, by_id]
 }
 
 /// Checks a copy in, whoever has it, and says what to do with it next: back to the shelf,
@@ -39,7 +38,7 @@ pub fn routes() -> Vec<Route> {
 ))]
 #[post("/returns", data = "<body>")]
 pub(crate) async fn check_in(
-    _staff: Librarian,
+    staff: Librarian,
     db: &State<Db>,
     config: &State<Config>,
     body: Fields<ReturnRequest>,
@@ -50,6 +49,12 @@ pub(crate) async fn check_in(
     let answer = db
         .write(move |tx| {
             let done = lending::check_in(tx, policy, barcode.as_str(), at)?;
+            let mut what = match &done.loan {
+                Some(loan) => crate::controllers::loans::loan_action("loan.return", loan),
+                None => Action::new("item.found", "item", done.item.id.get()),
+            };
+            what = what.detail(format!("copy {} checked in", done.item.barcode));
+            audit::record(tx, &staff.0, what)?;
             let item = item_view(tx, &done.item)?;
             let code = &done.item.barcode;
             let found = matches!(done.was, ItemStatus::Lost | ItemStatus::Missing);
@@ -81,41 +86,13 @@ pub(crate) async fn check_in(
     Ok(Success::ok("RETURN ITEM", answer))
 }
 
-/// Patrons whose name (or a word of it), username, card number or group starts with `q`,
-/// by name: for a reader who forgot their card.
-#[utoipa::path(tag = "desk", security(("bearer" = []), ("access_token" = [])), params(
-    ("q" = String, Query, min_length = 1, max_length = 200, pattern = r"\S", description = "Name, card number or group"),
-    ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
-    ("per_page" = Option<u32>, Query, minimum = 1, maximum = 100),
-), responses(
-    (status = 200, description = "One page of patrons", body = ListEnvelope<PatronView>),
-))]
-#[get("/patrons")]
-pub(crate) async fn search(_staff: Librarian, db: &State<Db>, query: QueryParams) -> Reply {
-    let page = paging::parse(query.get("page")?, query.get("per_page")?)?;
-    let text = query.get("q")?.unwrap_or("").trim().to_string();
-    if text.is_empty() {
-        return Err(AppError::invalid(
-            "q",
-            "is required: a name, card number or group",
-        ));
-    }
-    if text.chars().count() > 200 {
-        return Err(AppError::invalid("q", "must be at most 200 characters"));
-    }
-    let (found, total) = db
-        .run(move |conn| user::search_patrons(conn, &text, page))
-        .await?;
-    let views: Vec<PatronView> = found.iter().map(PatronView::new).collect();
-    Ok(Success::list(
-        "GET PATRONS",
-        views,
-        paging::meta(page, total),
-    ))
-}
-
-fn panel(conn: &Connection, patron: User) -> ApiResult<PatronPanel> {
+fn panel(conn: &Connection, policy: Policy, patron: User) -> ApiResult<PatronPanel> {
     let at = now();
+    let rules = policy.for_patron(conn, &patron)?;
+    let blocked = lending::standing(&patron, at).map(|refusal| Standing {
+        code: refusal.code.to_string(),
+        detail: refusal.detail.clone(),
+    });
     let title = |book_id: BookId| -> ApiResult<String> {
         Ok(book::title(conn, book_id)?.unwrap_or_default())
     };
@@ -139,6 +116,13 @@ fn panel(conn: &Connection, patron: User) -> ApiResult<PatronPanel> {
         loans,
         holds,
         overdue,
+        blocked,
+        rules: RulesView {
+            loan_days: rules.loan_secs / (24 * 60 * 60),
+            max_loans: rules.max_active_loans,
+            max_renewals: rules.max_renewals,
+            max_holds: rules.max_holds,
+        },
     })
 }
 
@@ -149,10 +133,16 @@ fn panel(conn: &Connection, patron: User) -> ApiResult<PatronPanel> {
     (status = 422, description = "A copy's barcode, not a card (`item_not_card`)", body = ErrorEnvelope),
 ))]
 #[get("/patrons/card/<card>")]
-pub(crate) async fn by_card(card: &str, _staff: Librarian, db: &State<Db>) -> Reply {
+pub(crate) async fn by_card(
+    card: &str,
+    _staff: Librarian,
+    db: &State<Db>,
+    config: &State<Config>,
+) -> Reply {
     let card = card.to_string();
+    let policy = Policy::from_config(config);
     let found = db
-        .run(move |conn| panel(conn, patron_by_card(conn, &card)?))
+        .run(move |conn| panel(conn, policy, patron_by_card(conn, &card)?))
         .await?;
     Ok(Success::ok("GET PATRON", found))
 }
@@ -162,33 +152,18 @@ pub(crate) async fn by_card(card: &str, _staff: Librarian, db: &State<Db>) -> Re
     (status = 200, description = "The patron's panel", body = Envelope<PatronPanel>),
 ))]
 #[get("/patrons/<id>")]
-pub(crate) async fn by_id(id: UserId, _staff: Librarian, db: &State<Db>) -> Reply {
-    let found = db
-        .run(move |conn| panel(conn, user::find(conn, id)?.ok_or(AppError::NotFound)?))
-        .await?;
-    Ok(Success::ok("GET PATRON", found))
-}
-
-/// Sets a patron's full name, card number or group.
-#[utoipa::path(params(("id" = i64, Path)), tag = "desk", security(("bearer" = []), ("access_token" = [])), request_body = PatronRequest, responses(
-    (status = 200, description = "Changed", body = Envelope<PatronView>),
-    (status = 409, description = "The card number is another patron's or a copy's barcode", body = ErrorEnvelope),
-))]
-#[patch("/patrons/<id>", data = "<body>")]
-pub(crate) async fn change(
+pub(crate) async fn by_id(
     id: UserId,
     _staff: Librarian,
     db: &State<Db>,
-    body: Fields<PatronRequest>,
+    config: &State<Config>,
 ) -> Reply {
-    let request = body.0;
-    let changed = db
-        .write(move |tx| {
-            let current = user::find(tx, id)?.ok_or(AppError::NotFound)?;
-            let fields = request.validate(&current)?;
-            user::set_patron(tx, id, &fields)?;
-            user::find(tx, id)?.ok_or(AppError::NotFound)
+    let policy = Policy::from_config(config);
+    let found = db
+        .run(move |conn| {
+            let patron = user::find(conn, id)?.ok_or(AppError::NotFound)?;
+            panel(conn, policy, patron)
         })
         .await?;
-    Ok(Success::ok("UPDATE PATRON", PatronView::new(&changed)))
+    Ok(Success::ok("GET PATRON", found))
 }

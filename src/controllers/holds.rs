@@ -8,8 +8,9 @@ use crate::db::Db;
 use crate::domain::{BookId, HoldId};
 use crate::error::AppError;
 use crate::error::ErrorEnvelope;
+use crate::models::audit::{self, Action};
 use crate::models::hold;
-use crate::models::hold::HoldStatus;
+use crate::models::hold::{Hold, HoldStatus};
 use crate::models::{now, user};
 use crate::services::lending::{self, Actor, Policy};
 use crate::views::envelope::{Envelope, ListEnvelope};
@@ -25,6 +26,13 @@ pub fn routes() -> Vec<Route> {
 
 /// A signed-in user joins the book's queue; with a copy free, the hold is ready at once.
 /// Members hold for themselves; staff may name any member as `user_id`.
+/// How the audit log names a hold action: the hold, its reader and its book.
+fn hold_action(action: &'static str, hold: &Hold) -> Action {
+    Action::new(action, "hold", hold.id.get())
+        .patron(hold.user_id)
+        .detail(format!("book {}", hold.book_id))
+}
+
 #[utoipa::path(tag = "circulation", params(("book_id" = i64, Path)), security(("bearer" = []), ("access_token" = [])),
     request_body(content = Option<HoldRequest>, description = "Optional: staff name the member to hold for"),
     responses(
@@ -44,12 +52,15 @@ pub(crate) async fn place(
     let holder = body.0.validate()?.unwrap_or(actor.id);
     actor.may_act_for(holder)?;
     let policy = Policy::from_config(config);
+    let staff = auth.0;
     let placed = db
         .write(move |tx| {
             if holder != actor.id {
                 user::find(tx, holder)?.ok_or(AppError::NotFound)?;
             }
-            lending::place_hold(tx, policy, book_id, holder, now())
+            let placed = lending::place_hold(tx, policy, book_id, holder, now())?;
+            audit::staff_did(tx, &staff, hold_action("hold.create", &placed))?;
+            Ok(placed)
         })
         .await?;
     Ok(Success::created("PLACE HOLD", HoldView::new(&placed)))
@@ -95,8 +106,13 @@ pub(crate) async fn cancel(
 ) -> Reply {
     let actor = Actor::of(&auth.0);
     let policy = Policy::from_config(config);
+    let staff = auth.0;
     let cancelled = db
-        .write(move |tx| lending::cancel_hold(tx, policy, actor, id, now()))
+        .write(move |tx| {
+            let cancelled = lending::cancel_hold(tx, policy, actor, id, now())?;
+            audit::staff_did(tx, &staff, hold_action("hold.cancel", &cancelled))?;
+            Ok(cancelled)
+        })
         .await?;
     Ok(Success::ok("CANCEL HOLD", HoldView::new(&cancelled)))
 }

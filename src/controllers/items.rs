@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::domain::item::ItemStatus;
 use crate::domain::{BookId, ItemId, UserId};
 use crate::error::{ApiResult, AppError, ErrorEnvelope};
+use crate::models::audit::{self, Action};
 use crate::models::item::{self, Item, ItemFields};
 use crate::models::user::User;
 use crate::models::{book, hold, loan, now, user};
@@ -36,7 +37,10 @@ fn holder(conn: &Connection, user_id: UserId, until: i64) -> ApiResult<Option<Ho
 pub(crate) fn view(conn: &Connection, copy: &Item) -> ApiResult<ItemView> {
     let title = book::title(conn, copy.book_id)?.unwrap_or_default();
     let on_loan_to = match loan::out_for_item(conn, copy.id)? {
-        Some(out) => holder(conn, out.user_id, out.due_at)?,
+        Some(out) => match out.user_id {
+            Some(reader) => holder(conn, reader, out.due_at)?,
+            None => None,
+        },
         None => None,
     };
     let held_for = match hold::ready_for_item(conn, copy.id)? {
@@ -79,7 +83,7 @@ pub(crate) async fn for_book(id: BookId, _staff: Librarian, db: &State<Db>) -> R
 #[post("/books/<id>/items", data = "<body>", rank = 2)]
 pub(crate) async fn add(
     id: BookId,
-    _staff: Librarian,
+    staff: Librarian,
     db: &State<Db>,
     config: &State<Config>,
     body: Fields<ItemRequest>,
@@ -105,6 +109,7 @@ pub(crate) async fn add(
                 &rules.prefix,
                 at,
             )?;
+            audit::record(tx, &staff.0, item_action("item.create", &copy))?;
             view(tx, &copy)
         })
         .await?;
@@ -148,7 +153,7 @@ pub(crate) async fn by_barcode(barcode: &str, _staff: Librarian, db: &State<Db>)
 #[patch("/items/<id>", data = "<body>")]
 pub(crate) async fn change(
     id: ItemId,
-    _staff: Librarian,
+    staff: Librarian,
     db: &State<Db>,
     config: &State<Config>,
     body: Fields<ItemRequest>,
@@ -175,22 +180,35 @@ pub(crate) async fn change(
             if let Some(status) = change.status {
                 copy = copies::set_status(tx, rules.policy, &copy, status, now())?;
             }
+            audit::record(tx, &staff.0, item_action("item.update", &copy))?;
             view(tx, &copy)
         })
         .await?;
     Ok(Success::ok("UPDATE ITEM", changed))
 }
 
+/// How the audit log names a copy action: the copy, by barcode and status.
+fn item_action(action: &'static str, copy: &Item) -> Action {
+    Action::new(action, "item", copy.id.get()).detail(format!(
+        "copy {} ({})",
+        copy.barcode,
+        copy.status.as_str()
+    ))
+}
+
 async fn set_status(
     db: &Db,
     config: &Config,
+    staff: Librarian,
     id: ItemId,
     status: ItemStatus,
+    action: &'static str,
 ) -> ApiResult<ItemView> {
     let policy = lending::Policy::from_config(config);
     db.write(move |tx| {
         let copy = find(tx, id)?;
         let changed = copies::set_status(tx, policy, &copy, status, now())?;
+        audit::record(tx, &staff.0, item_action(action, &changed))?;
         view(tx, &changed)
     })
     .await
@@ -205,12 +223,12 @@ async fn set_status(
 #[delete("/items/<id>", data = "<_body>")]
 pub(crate) async fn withdraw(
     id: ItemId,
-    _staff: Librarian,
+    staff: Librarian,
     db: &State<Db>,
     config: &State<Config>,
     _body: NoFields,
 ) -> Reply {
-    let view = set_status(db, config, id, ItemStatus::Withdrawn).await?;
+    let view = set_status(db, config, staff, id, ItemStatus::Withdrawn, "item.delete").await?;
     Ok(Success::ok("WITHDRAW ITEM", view))
 }
 
@@ -221,12 +239,12 @@ pub(crate) async fn withdraw(
 #[post("/items/<id>/lost", data = "<_body>")]
 pub(crate) async fn lost(
     id: ItemId,
-    _staff: Librarian,
+    staff: Librarian,
     db: &State<Db>,
     config: &State<Config>,
     _body: NoFields,
 ) -> Reply {
-    let view = set_status(db, config, id, ItemStatus::Lost).await?;
+    let view = set_status(db, config, staff, id, ItemStatus::Lost, "item.lost").await?;
     Ok(Success::ok("MARK ITEM LOST", view))
 }
 
@@ -238,7 +256,7 @@ pub(crate) async fn lost(
 #[post("/items/<id>/found", data = "<_body>")]
 pub(crate) async fn found(
     id: ItemId,
-    _staff: Librarian,
+    staff: Librarian,
     db: &State<Db>,
     config: &State<Config>,
     _body: NoFields,
@@ -258,6 +276,7 @@ pub(crate) async fn found(
                 .into());
             }
             let changed = copies::set_status(tx, policy, &copy, ItemStatus::Available, now())?;
+            audit::record(tx, &staff.0, item_action("item.found", &changed))?;
             view(tx, &changed)
         })
         .await?;

@@ -9,8 +9,9 @@ use crate::db::Db;
 use crate::domain::LoanId;
 use crate::error::ErrorEnvelope;
 use crate::error::{ApiResult, AppError, Refusal};
+use crate::models::audit::{self, Action};
 use crate::models::loan;
-use crate::models::loan::LoanStatus;
+use crate::models::loan::{Loan, LoanStatus};
 use crate::models::now;
 use crate::models::user::{self, User};
 use crate::models::{book, item};
@@ -61,6 +62,7 @@ pub(crate) async fn borrow(
         }
     }
     let me = auth.0;
+    let staff = me.clone();
     let at = now();
     let lent = db
         .write(move |tx| {
@@ -70,7 +72,7 @@ pub(crate) async fn borrow(
                 Borrower::Card(card) => patron_by_card(tx, card.as_str())?,
             };
             actor.may_act_for(borrower.id)?;
-            match request.wanted {
+            let lent = match request.wanted {
                 Wanted::Barcode(code) => {
                     let Some(copy) = item::find_by_barcode(tx, code.as_str())? else {
                         return Err(lending::unknown_barcode(tx, code.as_str())?);
@@ -86,10 +88,24 @@ pub(crate) async fn borrow(
                     let found = book::find_by_isbn(tx, &isbn)?.ok_or(AppError::NotFound)?;
                     lending::borrow(tx, policy, actor, found.id, &borrower, at)
                 }
-            }
+            }?;
+            audit::staff_did(tx, &staff, loan_action("loan.create", &lent))?;
+            Ok(lent)
         })
         .await?;
     Ok(Success::created("BORROW BOOK", LoanView::new(&lent, at)))
+}
+
+/// How the audit log names a loan action: the loan, its reader and its copy.
+pub(crate) fn loan_action(action: &'static str, loan: &Loan) -> Action {
+    let mut what = Action::new(action, "loan", loan.id.get());
+    if let Some(reader) = loan.user_id {
+        what = what.patron(reader);
+    }
+    match &loan.barcode {
+        Some(code) => what.detail(format!("copy {code}")),
+        None => what.detail(format!("book {}", loan.book_id)),
+    }
 }
 
 /// The patron with this card; a copy's barcode scanned instead is named as such.
@@ -178,8 +194,13 @@ pub(crate) async fn return_loan(
     let actor = Actor::of(&auth.0);
     let policy = Policy::from_config(config);
     let at = now();
+    let staff = auth.0;
     let returned = db
-        .write(move |tx| lending::return_loan(tx, policy, actor, id, at))
+        .write(move |tx| {
+            let returned = lending::return_loan(tx, policy, actor, id, at)?;
+            audit::staff_did(tx, &staff, loan_action("loan.return", &returned))?;
+            Ok(returned)
+        })
         .await?;
     Ok(Success::ok("RETURN BOOK", LoanView::new(&returned, at)))
 }
@@ -200,8 +221,13 @@ pub(crate) async fn renew(
     let actor = Actor::of(&auth.0);
     let policy = Policy::from_config(config);
     let at = now();
+    let staff = auth.0;
     let renewed = db
-        .write(move |tx| lending::renew(tx, policy, actor, id, at))
+        .write(move |tx| {
+            let renewed = lending::renew(tx, policy, actor, id, at)?;
+            audit::staff_did(tx, &staff, loan_action("loan.renew", &renewed))?;
+            Ok(renewed)
+        })
         .await?;
     Ok(Success::ok("RENEW LOAN", LoanView::new(&renewed, at)))
 }

@@ -7,7 +7,9 @@ pub mod health;
 pub mod holds;
 pub mod images;
 pub mod items;
+pub mod library;
 pub mod loans;
+pub mod patrons;
 pub mod users;
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -21,6 +23,8 @@ pub fn routes() -> Vec<rocket::Route> {
         holds::routes(),
         items::routes(),
         desk::routes(),
+        patrons::routes(),
+        library::routes(),
     ]
     .concat()
 }

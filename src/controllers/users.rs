@@ -14,10 +14,11 @@ use crate::auth::throttle::{Caller, LoginThrottle};
 use crate::auth::{password, Admin, AuthUser, Bearer};
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::{Role, UserId};
-use crate::error::AppError;
-use crate::error::ErrorEnvelope;
+use crate::domain::{PatronStatus, Role, UserId};
+use crate::error::{AppError, ErrorEnvelope, Refusal};
 use crate::media::{replace_picture, Kind, MediaStore};
+use crate::models::audit::{self, Action};
+use crate::models::library_settings::{self, Registration};
 use crate::models::user::{self, NewUser, User, DEFAULT_IMAGE};
 use crate::models::{loan, now};
 use crate::services::lending::{self, Policy};
@@ -27,6 +28,7 @@ use crate::views::input::{Empty, Fields, Multipart, NoFields};
 use crate::views::paging;
 use crate::views::query::QueryParams;
 use crate::views::upload::ImageUpload;
+use rocket::http::Status;
 pub(crate) mod reset;
 
 use crate::views::user::{
@@ -50,9 +52,31 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// Registers a new user; the first user of an empty database becomes its admin.
+/// The status a registration gets under the library's `registration` setting, or why
+/// it is refused. The first account of an empty database (its admin) is always taken.
+fn registration_status(conn: &rusqlite::Connection) -> Result<PatronStatus, AppError> {
+    if user::count(conn)? == 0 {
+        return Ok(PatronStatus::Active);
+    }
+    match library_settings::load(conn)?.registration {
+        Registration::Open => Ok(PatronStatus::Active),
+        Registration::Approval => Ok(PatronStatus::Pending),
+        Registration::Closed => Err(Refusal::new(
+            "registration_closed",
+            "email",
+            "this library does not take registrations here; ask the staff for an account",
+        )
+        .status(Status::Forbidden)
+        .into()),
+    }
+}
+
+/// Registers a new user; the first user of an empty database becomes its admin. With
+/// `registration` closed staff create accounts instead (403); with `approval` the account
+/// is `pending` until staff make it active.
 #[utoipa::path(tag = "users", request_body = RegisterRequest, responses(
-    (status = 201, description = "Registered", body = Envelope<UserView>),
+    (status = 201, description = "Registered (`status` is `pending` when registrations wait for approval)", body = Envelope<UserView>),
+    (status = 403, description = "Registration is closed (`registration_closed`)", body = ErrorEnvelope),
     (status = 409, description = "E-mail or username already in use (any letter case)", body = ErrorEnvelope),
 ))]
 #[post("/users/register", data = "<body>")]
@@ -62,18 +86,22 @@ pub(crate) async fn register(
     body: Fields<RegisterRequest>,
 ) -> Reply {
     let new = body.0.validate()?;
+    // Refused before the slow hash when closed; decided again in the write.
+    db.run(|conn| registration_status(conn).map(|_| ())).await?;
     let hash = password::hash(&new.password, config.bcrypt_cost).await?;
     let card_prefix = config.card_prefix.clone();
     let user = db
         .write(move |tx| {
+            let status = registration_status(tx)?;
             user::insert(
                 tx,
                 &NewUser {
-                    email: &new.email,
+                    email: Some(&new.email),
                     username: &new.username,
-                    password_hash: &hash,
+                    password_hash: Some(&hash),
                     role: None,
                     card_prefix: &card_prefix,
+                    status,
                 },
             )
         })
@@ -81,12 +109,14 @@ pub(crate) async fn register(
     Ok(Success::created("REGISTER", UserView::own(&user)))
 }
 
-/// Logs in by e-mail (or username) and password. Besides the envelope, the answer carries
+/// Logs in by e-mail, username or card number, and password or PIN. An account without
+/// a password or PIN, or of someone who left, cannot sign in (401). Besides the envelope, the answer carries
 /// the seed's top-level `access_token`, plus `token_type`, `expires_in` and a
 /// `device_token` for this client's next login.
 #[utoipa::path(tag = "users", request_body = LoginRequest, responses(
     (status = 200, description = "Logged in", body = LoginReply),
     (status = 401, description = "Wrong e-mail or password (the same answer for both)", body = ErrorEnvelope),
+    (status = 403, description = "The account waits for approval (`awaiting_approval`)", body = ErrorEnvelope),
     (status = 429, description = "Too many failed logins for this account, this address or the two together", body = ErrorEnvelope,
         headers(("Retry-After" = u64, description = "Seconds to wait"))),
 ))]
@@ -122,7 +152,7 @@ pub(crate) async fn login(
             device: device.as_deref(),
         })
         .map_err(|retry_after| AppError::TooMany { retry_after })?;
-    let hash = found.as_ref().map(|u| u.password_hash.clone());
+    let hash = found.as_ref().and_then(|u| u.password_hash.clone());
     let matches = password::verify(&attempt.password, hash).await?;
     let user = match found {
         Some(user) if matches => user,
@@ -132,6 +162,20 @@ pub(crate) async fn login(
         }
     };
     reserved.succeeded();
+    match user.status {
+        // Someone who left is as unknown here as a wrong password.
+        PatronStatus::Left => return Err(AppError::Unauthorized),
+        PatronStatus::Pending => {
+            return Err(Refusal::new(
+                "awaiting_approval",
+                "email",
+                "this account waits for the library staff to approve it",
+            )
+            .status(Status::Forbidden)
+            .into())
+        }
+        PatronStatus::Active | PatronStatus::Blocked => {}
+    }
     let token = keys.issue(&user)?;
     let mut top = Map::new();
     top.insert("access_token".into(), Value::String(token));
@@ -150,7 +194,18 @@ pub(crate) async fn me(auth: AuthUser) -> Reply {
     Ok(Success::ok("GET USER", UserView::own(&auth.0)))
 }
 
+/// Members may see other people only when the library's `members_see_names` is on, and
+/// then only their usernames and pictures.
+fn may_see_others(conn: &rusqlite::Connection, viewer: &User) -> Result<(), AppError> {
+    if viewer.is_staff() || library_settings::load(conn)?.members_see_names {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// Lists users by id, optionally those whose username starts with `q` (any letter case).
+/// Staff only, unless the library lets members see usernames (`members_see_names`).
 #[utoipa::path(tag = "users", security(("bearer" = []), ("access_token" = [])), params(
     ("q" = Option<String>, Query, description = "Username prefix", max_length = 32),
     ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
@@ -165,8 +220,12 @@ pub(crate) async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> 
     if q.as_ref().is_some_and(|q| q.len() > 32) {
         return Err(AppError::invalid("q", "must be at most 32 characters"));
     }
+    let viewer = auth.0.clone();
     let (users, total) = db
-        .run(move |conn| user::list(conn, q.as_deref().map(str::trim), page))
+        .run(move |conn| {
+            may_see_others(conn, &viewer)?;
+            user::list(conn, q.as_deref().map(str::trim), page)
+        })
         .await?;
     let views: Vec<UserView> = users.iter().map(|u| UserView::new(u, &auth.0)).collect();
     Ok(Success::list("GET USERS", views, paging::meta(page, total)))
@@ -188,6 +247,9 @@ pub(crate) async fn by_id(id: UserId, token: Bearer, db: &State<Db>) -> Reply {
     let (viewer, user) = db
         .run(move |conn| {
             let viewer = token.user(conn)?;
+            if viewer.id != id {
+                may_see_others(conn, &viewer)?;
+            }
             let user = user::find(conn, id)?.ok_or(AppError::NotFound)?;
             Ok((viewer, user))
         })
@@ -202,8 +264,15 @@ pub(crate) async fn by_id(id: UserId, token: Bearer, db: &State<Db>) -> Reply {
 #[get("/users/username/<username>")]
 pub(crate) async fn by_username(username: &str, auth: AuthUser, db: &State<Db>) -> Reply {
     let username = username.to_string();
+    let viewer = auth.0.clone();
     let user = db
-        .run(move |conn| user::find_by_username(conn, &username))
+        .run(move |conn| {
+            let found = user::find_by_username(conn, &username)?;
+            if found.as_ref().is_none_or(|u| u.id != viewer.id) {
+                may_see_others(conn, &viewer)?;
+            }
+            Ok(found)
+        })
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Success::ok("GET USER", UserView::new(&user, &auth.0)))
@@ -283,6 +352,7 @@ pub(crate) async fn change_role(
     body: Fields<RoleRequest>,
 ) -> Reply {
     let role = body.0.validate()?;
+    let actor = admin.0.clone();
     let user = db
         .write(move |tx| {
             let target = user::find(tx, id)?.ok_or(AppError::NotFound)?;
@@ -293,15 +363,22 @@ pub(crate) async fn change_role(
                 ));
             }
             user::set_role(tx, id, role)?;
+            audit::record(
+                tx,
+                &actor,
+                Action::new("user.role", "user", id.get()).detail(role.as_str()),
+            )?;
             user::find(tx, id)?.ok_or(AppError::NotFound)
         })
         .await?;
     Ok(Success::ok("CHANGE ROLE", UserView::new(&user, &admin.0)))
 }
 
-/// Deletes a user (themself, or by an admin), with their picture and history.
+/// Deletes a user (themself, or by an admin) with their picture. Someone with loan
+/// history is deactivated instead (`status` left, message `DEACTIVATE USER`): the history
+/// stays; an admin can erase their personal data (POST /patrons/{id}/erase).
 #[utoipa::path(tag = "users", params(("id" = i64, Path)), security(("bearer" = []), ("access_token" = [])), request_body(content = Option<Empty>, description = "Nothing, or an empty object: this request takes no fields"), responses(
-    (status = 200, description = "Deleted; the user as it was", body = Envelope<UserView>),
+    (status = 200, description = "Deleted (the user as it was), or deactivated (`DEACTIVATE USER`, the user as they are now)", body = Envelope<UserView>),
     (status = 409, description = "The user has books on loan, or is the last admin", body = ErrorEnvelope),
 ))]
 #[delete("/users/<id>", data = "<_body>")]
@@ -315,7 +392,8 @@ pub(crate) async fn delete_user(
 ) -> Reply {
     auth.require_self_or_admin(id)?;
     let policy = Policy::from_config(config);
-    let removed = db
+    let actor = auth.0.clone();
+    let (removed, deleted) = db
         .write(move |tx| {
             let target = user::find(tx, id)?.ok_or(AppError::NotFound)?;
             if target.role == Role::Admin && user::count_admins(tx)? <= 1 {
@@ -324,12 +402,34 @@ pub(crate) async fn delete_user(
             if loan::count_out_for_user(tx, id)? > 0 {
                 return Err(AppError::conflict("id", "the user has books on loan"));
             }
-            // Their holds go with them; a copy one kept passes to the next reader.
+            // Their holds go; a copy one kept passes to the next reader.
             lending::cancel_holds_of(tx, policy, id, now())?;
-            user::delete(tx, id)?;
-            Ok(target)
+            let history = loan::count_all_for_user(tx, id)? > 0;
+            let what = match history {
+                true => {
+                    user::set_status(tx, id, PatronStatus::Left)?;
+                    "user.deactivate"
+                }
+                false => {
+                    user::delete(tx, id)?;
+                    "user.delete"
+                }
+            };
+            if actor.id != id {
+                audit::record(tx, &actor, Action::new(what, "user", id.get()))?;
+            }
+            match history {
+                true => Ok((user::find(tx, id)?.ok_or(AppError::NotFound)?, false)),
+                false => Ok((target, true)),
+            }
         })
         .await?;
+    if !deleted {
+        return Ok(Success::ok(
+            "DEACTIVATE USER",
+            UserView::new(&removed, &auth.0),
+        ));
+    }
     if removed.image_file != DEFAULT_IMAGE {
         let store = Arc::clone(media);
         let file = removed.image_file.clone();

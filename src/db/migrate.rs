@@ -55,6 +55,10 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/006_book_series.sql"),
     ),
     rebuild("007_items", include_str!("../../migrations/007_items.sql")),
+    rebuild(
+        "008_patrons",
+        include_str!("../../migrations/008_patrons.sql"),
+    ),
 ];
 
 #[derive(Debug)]

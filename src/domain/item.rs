@@ -174,6 +174,21 @@ pub fn date(raw: &str) -> Result<String, String> {
     Ok(raw.to_string())
 }
 
+/// The UTC calendar day of a Unix time, YYYY-MM-DD (the civil-from-days algorithm).
+pub fn day_of(at: i64) -> String {
+    let days = at.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +225,8 @@ mod tests {
         assert!(date("2023-02-29").is_err());
         assert!(date("2023-2-1").is_err());
         assert!(date("yesterday").is_err());
+        assert_eq!(day_of(0), "1970-01-01");
+        assert_eq!(day_of(951_782_400), "2000-02-29");
+        assert_eq!(day_of(1_796_083_199), "2026-11-30");
     }
 }

@@ -9,4 +9,4 @@ mod user;
 
 pub use id::{BookId, HoldId, ItemId, LoanId, UserId};
 pub use isbn::Isbn13;
-pub use user::{Email, Password, Role, Username};
+pub use user::{Email, Password, PatronStatus, Pin, Role, Username};

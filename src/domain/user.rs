@@ -112,6 +112,11 @@ impl Password {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// A PIN, to be hashed and checked like a password.
+    pub fn of_pin(pin: &Pin) -> Password {
+        Password(pin.expose().to_string())
+    }
 }
 
 impl fmt::Debug for Password {
@@ -148,6 +153,81 @@ impl Role {
             Role::Librarian => "librarian",
             Role::Admin => "admin",
         }
+    }
+}
+
+/// Where a patron stands. Only an active patron borrows and places holds; a blocked one
+/// still signs in (to see what they have out); one who left, or is waiting for approval
+/// of their registration, does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PatronStatus {
+    Active,
+    Blocked,
+    Left,
+    Pending,
+}
+
+impl PatronStatus {
+    pub fn parse(raw: &str) -> Result<PatronStatus, String> {
+        match raw {
+            "active" => Ok(PatronStatus::Active),
+            "blocked" => Ok(PatronStatus::Blocked),
+            "left" => Ok(PatronStatus::Left),
+            "pending" => Ok(PatronStatus::Pending),
+            "" => Err("is required".into()),
+            _ => Err("must be one of active, blocked, left, pending".into()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatronStatus::Active => "active",
+            PatronStatus::Blocked => "blocked",
+            PatronStatus::Left => "left",
+            PatronStatus::Pending => "pending",
+        }
+    }
+
+    /// Whether a person in this state may sign in at all.
+    pub fn may_sign_in(self) -> bool {
+        matches!(self, PatronStatus::Active | PatronStatus::Blocked)
+    }
+}
+
+/// A PIN staff give a pupil to sign in with their card: 4 to 12 digits.
+#[derive(Clone)]
+pub struct Pin(String);
+
+impl Pin {
+    pub const MIN_LEN: usize = 4;
+    pub const MAX_LEN: usize = 12;
+
+    pub fn parse(raw: &str) -> Result<Pin, String> {
+        let digits = raw.trim();
+        if digits.is_empty() {
+            return Err("is required".into());
+        }
+        if !digits.chars().all(|c| c.is_ascii_digit())
+            || !(Self::MIN_LEN..=Self::MAX_LEN).contains(&digits.len())
+        {
+            return Err(format!(
+                "must be {} to {} digits",
+                Self::MIN_LEN,
+                Self::MAX_LEN
+            ));
+        }
+        Ok(Pin(digits.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pin(***)")
     }
 }
 

@@ -42,7 +42,8 @@ impl LoanStatus {
 pub struct Loan {
     pub id: LoanId,
     pub book_id: BookId,
-    pub user_id: UserId,
+    /// None once the loan is anonymised (returned long enough ago, or its reader erased).
+    pub user_id: Option<UserId>,
     pub borrowed_at: i64,
     pub due_at: i64,
     pub returned_at: Option<i64>,
@@ -162,13 +163,49 @@ pub fn insert(
     due_at: i64,
 ) -> ApiResult<Loan> {
     conn.prepare_cached(
-        "INSERT INTO loans (book_id, item_id, user_id, borrowed_at, due_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO loans (book_id, item_id, user_id, borrowed_at, due_at, group_name)
+         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT group_name FROM users WHERE id = ?3))",
     )?
     .execute(params![item.book_id, item.id, user_id, borrowed_at, due_at])
     .map_err(|e| unique_violation(e, "book_id", "you already have this book on loan"))?;
     let id = LoanId::new(conn.last_insert_rowid());
     find(conn, id)?.ok_or_else(|| AppError::Internal("inserted loan vanished".into()))
+}
+
+/// Every loan of the user, returned or not: whether they have a history to keep.
+pub fn count_all_for_user(conn: &Connection, user_id: UserId) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM loans WHERE user_id = ?1")?
+        .query_row([user_id], |r| r.get(0))?)
+}
+
+/// Whether a returned loan still linked to its reader was returned by `cutoff`.
+pub fn any_linked_returned_by(conn: &Connection, cutoff: i64) -> ApiResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM loans
+             WHERE returned_at IS NOT NULL AND user_id IS NOT NULL AND returned_at <= ?1)",
+        )?
+        .query_row([cutoff], |r| r.get(0))?)
+}
+
+/// Cuts the link between returned loans and their readers when returned by `cutoff`;
+/// the loans stay, so counts do. Returns how many were anonymised.
+pub fn anonymise_returned_by(conn: &Connection, cutoff: i64) -> ApiResult<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE loans SET user_id = NULL
+             WHERE returned_at IS NOT NULL AND user_id IS NOT NULL AND returned_at <= ?1",
+        )?
+        .execute([cutoff])?)
+}
+
+/// Cuts the link between the user and their returned loans (their data is erased).
+pub fn unlink_user(conn: &Connection, user_id: UserId) -> ApiResult<usize> {
+    Ok(conn.execute(
+        "UPDATE loans SET user_id = NULL WHERE user_id = ?1 AND returned_at IS NOT NULL",
+        [user_id],
+    )?)
 }
 
 /// Loans not yet returned, of one user.

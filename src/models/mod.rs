@@ -1,10 +1,13 @@
 //! M: plain structs and every SQL statement. Functions are synchronous and take a
 //! connection or transaction, so callers choose the transaction and the thread.
 
+pub mod audit;
 pub mod book;
 pub mod hold;
 pub mod item;
+pub mod library_settings;
 pub mod loan;
+pub mod loan_rules;
 pub mod password_reset;
 pub mod search_pages;
 pub mod setting;

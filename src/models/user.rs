@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::{like_prefix, now, setting, Page};
 use crate::db::unique_violation;
 use crate::domain::item::Barcode;
-use crate::domain::{Email, Role, UserId, Username};
+use crate::domain::{Email, PatronStatus, Role, UserId, Username};
 use crate::error::{ApiResult, AppError, FieldErrors};
 
 /// A stored user. It is not serialisable: what leaves the server is built in `views`,
@@ -15,8 +15,10 @@ use crate::error::{ApiResult, AppError, FieldErrors};
 pub struct User {
     pub id: UserId,
     pub username: String,
-    pub email: String,
-    pub password_hash: String,
+    /// None: a pupil without an address (staff manage them; no reset mail).
+    pub email: Option<String>,
+    /// A bcrypt hash of the password or PIN; None: this person cannot sign in.
+    pub password_hash: Option<String>,
     pub image_file: String,
     pub role: Role,
     pub token_version: i64,
@@ -29,29 +31,44 @@ pub struct User {
     pub full_name: Option<String>,
     pub card_number: Option<String>,
     pub group: Option<String>,
+    pub phone: Option<String>,
+    /// Staff's note ("collects for her brother").
+    pub note: Option<String>,
+    /// YYYY-MM-DD: the card works through that day.
+    pub card_expires_on: Option<String>,
+    pub status: PatronStatus,
+    pub blocked_reason: Option<String>,
+    pub erased_at: Option<i64>,
 }
 
 pub const DEFAULT_IMAGE: &str = "default.jpg";
 
 const COLUMNS: &str = "id, username, email, password_hash, image_file, role, token_version,
-    created_at, modified_at, token_key, full_name, card_number, group_name";
+    created_at, modified_at, token_key, full_name, card_number, group_name, phone, note,
+    card_expires_on, status, blocked_reason, erased_at";
 
 impl User {
     fn from_row(row: &Row) -> rusqlite::Result<User> {
         Ok(User {
-            id: row.get(0)?,
-            username: row.get(1)?,
-            email: row.get(2)?,
-            password_hash: row.get(3)?,
-            image_file: row.get(4)?,
-            role: row.get(5)?,
-            token_version: row.get(6)?,
-            created_at: row.get(7)?,
-            modified_at: row.get(8)?,
-            token_key: row.get(9)?,
-            full_name: row.get(10)?,
-            card_number: row.get(11)?,
-            group: row.get(12)?,
+            id: row.get("id")?,
+            username: row.get("username")?,
+            email: row.get("email")?,
+            password_hash: row.get("password_hash")?,
+            image_file: row.get("image_file")?,
+            role: row.get("role")?,
+            token_version: row.get("token_version")?,
+            created_at: row.get("created_at")?,
+            modified_at: row.get("modified_at")?,
+            token_key: row.get("token_key")?,
+            full_name: row.get("full_name")?,
+            card_number: row.get("card_number")?,
+            group: row.get("group_name")?,
+            phone: row.get("phone")?,
+            note: row.get("note")?,
+            card_expires_on: row.get("card_expires_on")?,
+            status: row.get("status")?,
+            blocked_reason: row.get("blocked_reason")?,
+            erased_at: row.get("erased_at")?,
         })
     }
 
@@ -62,6 +79,27 @@ impl User {
             Some(group) => format!("{name} ({group})"),
             None => name.to_string(),
         }
+    }
+
+    /// Whether this person can sign in now: a secret set, and a status that lets them.
+    pub fn can_sign_in(&self) -> bool {
+        self.password_hash.is_some() && self.status.may_sign_in()
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.role >= Role::Librarian
+    }
+}
+
+impl ToSql for PatronStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for PatronStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        PatronStatus::parse(value.as_str()?).map_err(|e| FromSqlError::Other(e.into()))
     }
 }
 
@@ -78,21 +116,24 @@ impl FromSql for Role {
 }
 
 pub struct NewUser<'a> {
-    pub email: &'a Email,
+    pub email: Option<&'a Email>,
     pub username: &'a Username,
-    pub password_hash: &'a str,
+    pub password_hash: Option<&'a str>,
     /// None: admin when the database has no user yet, member otherwise.
     pub role: Option<Role>,
     /// The prefix of the card number the new user is given (`card_prefix`).
     pub card_prefix: &'a str,
+    pub status: PatronStatus,
 }
 
 /// Inserts a user. Call inside a write transaction so that the uniqueness checks and
 /// "first user becomes admin" cannot race another registration.
 pub fn insert(conn: &Connection, new: &NewUser) -> ApiResult<User> {
     let mut taken = FieldErrors::new();
-    if find_by_email(conn, new.email.as_str())?.is_some() {
-        taken.insert("email".into(), "is already registered".into());
+    if let Some(email) = new.email {
+        if find_by_email(conn, email.as_str())?.is_some() {
+            taken.insert("email".into(), "is already registered".into());
+        }
     }
     if find_by_username(conn, new.username.as_str())?.is_some() {
         taken.insert("username".into(), "is already taken".into());
@@ -109,15 +150,16 @@ pub fn insert(conn: &Connection, new: &NewUser) -> ApiResult<User> {
     let card = next_card_number(conn, new.card_prefix)?;
     conn.execute(
         "INSERT INTO users (username, email, password_hash, role, created_at, modified_at,
-                            card_number)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+                            card_number, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)",
         params![
             new.username.as_str(),
-            new.email.as_str(),
+            new.email.map(Email::as_str),
             new.password_hash,
             role,
             at,
-            card.as_str()
+            card.as_str(),
+            new.status,
         ],
     )
     .map_err(|e| unique_violation(e, "username", "is already taken"))?;
@@ -167,32 +209,52 @@ fn code_is_free(conn: &Connection, code: &str, owner: Option<UserId>) -> ApiResu
     Ok(item.is_none() && card.is_none_or(|user| Some(user.id) == owner))
 }
 
-/// What the desk keeps of a patron besides their account.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PatronFields {
+/// What staff keep of a patron besides their account, as it is to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatronRecord {
     pub full_name: Option<String>,
-    pub card_number: Option<Barcode>,
+    pub card_number: Option<String>,
     pub group: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub note: Option<String>,
+    pub card_expires_on: Option<String>,
+    pub status: PatronStatus,
+    pub blocked_reason: Option<String>,
 }
 
-/// Replaces the patron's full name, card number and group.
-pub fn set_patron(conn: &Connection, id: UserId, fields: &PatronFields) -> ApiResult<()> {
-    if let Some(card) = &fields.card_number {
-        if !code_is_free(conn, card.as_str(), Some(id))? {
+/// Stores the patron's record. A card number must be no one else's and no copy's
+/// barcode; an e-mail address no one else's.
+pub fn save_patron(conn: &Connection, id: UserId, record: &PatronRecord) -> ApiResult<()> {
+    if let Some(card) = &record.card_number {
+        if !code_is_free(conn, card, Some(id))? {
             return Err(AppError::conflict(
                 "card_number",
                 format!("{card} is already another patron's card or a copy's barcode"),
             ));
         }
     }
+    if let Some(email) = &record.email {
+        if find_by_email(conn, email)?.is_some_and(|other| other.id != id) {
+            return Err(AppError::conflict("email", "is already registered"));
+        }
+    }
     conn.execute(
-        "UPDATE users SET full_name = ?2, card_number = ?3, group_name = ?4, modified_at = ?5
+        "UPDATE users SET full_name = ?2, card_number = ?3, group_name = ?4, email = ?5,
+                          phone = ?6, note = ?7, card_expires_on = ?8, status = ?9,
+                          blocked_reason = ?10, modified_at = ?11
          WHERE id = ?1",
         params![
             id,
-            fields.full_name,
-            fields.card_number.as_ref().map(Barcode::as_str),
-            fields.group,
+            record.full_name,
+            record.card_number,
+            record.group,
+            record.email,
+            record.phone,
+            record.note,
+            record.card_expires_on,
+            record.status,
+            record.blocked_reason,
             now()
         ],
     )
@@ -200,29 +262,146 @@ pub fn set_patron(conn: &Connection, id: UserId, fields: &PatronFields) -> ApiRe
     Ok(())
 }
 
-/// Patrons whose full name, username, card number or group starts with `text` (any
-/// letter case), or whose full name has a word starting with it; by name, one page.
-pub fn search_patrons(conn: &Connection, text: &str, page: Page) -> ApiResult<(Vec<User>, i64)> {
-    let prefix = like_prefix(text);
-    let word = format!("% {prefix}");
-    let matches = "(full_name LIKE ?1 ESCAPE '\\' OR full_name LIKE ?2 ESCAPE '\\'
+/// A free username made from a full name: "Ana Lima" → "ana.lima", then "ana.lima2"…
+pub fn free_username(conn: &Connection, full_name: &str) -> ApiResult<Username> {
+    let words: Vec<String> = full_name
+        .split_whitespace()
+        .map(|word| {
+            word.chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase()
+        })
+        .filter(|word| !word.is_empty())
+        .collect();
+    let mut base: String = words.join(".").chars().take(26).collect();
+    if base.len() < 3 {
+        base = format!("reader{base}");
+    }
+    for n in 1..10_000 {
+        let name = match n {
+            1 => base.clone(),
+            _ => format!("{base}{n}"),
+        };
+        if find_by_username(conn, &name)?.is_none() {
+            return Username::parse(&name).map_err(|e| AppError::Internal(e.to_string()));
+        }
+    }
+    Err(AppError::Internal("no free username".into()))
+}
+
+/// Makes a member account for a patron staff add: no e-mail, no way to sign in yet.
+pub fn insert_patron(conn: &Connection, username: &Username, card_prefix: &str) -> ApiResult<User> {
+    insert(
+        conn,
+        &NewUser {
+            email: None,
+            username,
+            password_hash: None,
+            role: Some(Role::Member),
+            card_prefix,
+            status: PatronStatus::Active,
+        },
+    )
+}
+
+/// Erases what identifies the person: names, addresses, card, group, note, picture and
+/// sign-in; the account stays (as `erased-<id>`, left) so loan counts keep their rows.
+pub fn erase(conn: &Connection, id: UserId) -> ApiResult<()> {
+    conn.execute(
+        "UPDATE users SET username = 'erased-' || id, email = NULL, password_hash = NULL,
+                          image_file = ?2, full_name = NULL, card_number = NULL,
+                          group_name = NULL, phone = NULL, note = NULL, card_expires_on = NULL,
+                          status = 'left', blocked_reason = NULL, erased_at = ?3,
+                          modified_at = ?3, token_version = token_version + 1
+         WHERE id = ?1",
+        params![id, DEFAULT_IMAGE, now()],
+    )?;
+    Ok(())
+}
+
+/// Sets the status alone (a person leaves; a registration is approved).
+pub fn set_status(conn: &Connection, id: UserId, status: PatronStatus) -> ApiResult<()> {
+    conn.execute(
+        "UPDATE users SET status = ?2, blocked_reason = NULL, modified_at = ?3 WHERE id = ?1",
+        params![id, status, now()],
+    )?;
+    Ok(())
+}
+
+/// What the patron list is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct PatronFilter {
+    pub text: Option<String>,
+    pub group: Option<String>,
+    pub status: Option<PatronStatus>,
+}
+
+/// Patrons matching the filter, by name, one page: `text` as `search_patrons` reads it,
+/// `group` exactly (any letter case).
+pub fn list_patrons(
+    conn: &Connection,
+    filter: &PatronFilter,
+    page: Page,
+) -> ApiResult<(Vec<User>, i64)> {
+    let prefix = filter.text.as_deref().map(like_prefix);
+    let word = prefix.as_ref().map(|p| format!("% {p}"));
+    let matches = "(?1 IS NULL OR full_name LIKE ?1 ESCAPE '\\' OR full_name LIKE ?2 ESCAPE '\\'
         OR username LIKE ?1 ESCAPE '\\' OR card_number LIKE ?1 ESCAPE '\\'
-        OR group_name LIKE ?1 ESCAPE '\\')";
+        OR group_name LIKE ?1 ESCAPE '\\')
+        AND (?3 IS NULL OR group_name = ?3 COLLATE NOCASE) AND (?4 IS NULL OR status = ?4)";
     let total: i64 = conn
         .prepare_cached(&format!("SELECT COUNT(*) FROM users WHERE {matches}"))?
-        .query_row(params![prefix, word], |r| r.get(0))?;
+        .query_row(params![prefix, word, filter.group, filter.status], |r| {
+            r.get(0)
+        })?;
     let sql = format!(
         "SELECT {COLUMNS} FROM users WHERE {matches}
-         ORDER BY COALESCE(full_name, username) COLLATE NOCASE, id LIMIT ?3 OFFSET ?4"
+         ORDER BY COALESCE(full_name, username) COLLATE NOCASE, id LIMIT ?5 OFFSET ?6"
     );
     let users = conn
         .prepare_cached(&sql)?
         .query_map(
-            params![prefix, word, page.limit(), page.offset()],
+            params![
+                prefix,
+                word,
+                filter.group,
+                filter.status,
+                page.limit(),
+                page.offset()
+            ],
             User::from_row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((users, total))
+}
+
+/// Everyone in a group (any letter case), by name.
+pub fn in_group(conn: &Connection, group: &str) -> ApiResult<Vec<User>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE group_name = ?1 COLLATE NOCASE
+         ORDER BY COALESCE(full_name, username) COLLATE NOCASE, id"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_map([group], User::from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Someone of that full name in that group (any letter case), the oldest account first.
+pub fn find_by_name_in_group(
+    conn: &Connection,
+    full_name: &str,
+    group: Option<&str>,
+) -> ApiResult<Option<User>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE full_name = ?1 COLLATE NOCASE
+         AND group_name IS ?2 COLLATE NOCASE AND erased_at IS NULL ORDER BY id LIMIT 1"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![full_name, group], User::from_row)
+        .optional()?)
 }
 
 /// Case-insensitive (the column's collation).
@@ -234,12 +413,14 @@ pub fn find_by_email(conn: &Connection, email: &str) -> ApiResult<Option<User>> 
     find_where(conn, "email = ?1", &email.trim().to_lowercase())
 }
 
-/// Login accepts either an e-mail address or a username.
+/// Login accepts an e-mail address, a username or a card number (a pupil's way in).
 pub fn find_by_login(conn: &Connection, login: &str) -> ApiResult<Option<User>> {
     if login.contains('@') {
-        find_by_email(conn, login)
-    } else {
-        find_by_username(conn, login.trim())
+        return find_by_email(conn, login);
+    }
+    match find_by_username(conn, login.trim())? {
+        Some(user) => Ok(Some(user)),
+        None => find_by_card(conn, login),
     }
 }
 
@@ -305,7 +486,8 @@ pub fn set_role(conn: &Connection, id: UserId, role: Role) -> ApiResult<()> {
 
 /// Stores a new password hash and raises the token version, which voids every token
 /// issued before.
-pub fn set_password(conn: &Connection, id: UserId, password_hash: &str) -> ApiResult<()> {
+/// None removes the secret: the person can no longer sign in.
+pub fn set_password(conn: &Connection, id: UserId, password_hash: Option<&str>) -> ApiResult<()> {
     conn.execute(
         "UPDATE users SET password_hash = ?2, token_version = token_version + 1, modified_at = ?3
          WHERE id = ?1",
@@ -339,11 +521,12 @@ mod tests {
         insert(
             conn,
             &NewUser {
-                email: &Email::parse(&format!("{name}@example.org")).unwrap(),
+                email: Some(&Email::parse(&format!("{name}@example.org")).unwrap()),
                 username: &Username::parse(name).unwrap(),
-                password_hash: "x",
+                password_hash: Some("x"),
                 role: None,
                 card_prefix: "P",
+                status: PatronStatus::Active,
             },
         )
     }

@@ -17,11 +17,12 @@ use crate::error::{ApiResult, AppError, Refusal};
 use crate::models::hold::{self, Hold, HoldStatus};
 use crate::models::item;
 use crate::models::loan::{self, Loan, LoanStatus};
-use crate::models::user::User;
+use crate::models::loan_rules;
+use crate::models::user::{self, User};
 
 mod desk;
 
-pub use desk::{check_in, lend, short_date, unknown_barcode, CheckIn, Next};
+pub use desk::{check_in, lend, short_date, standing, unknown_barcode, CheckIn, Next};
 
 const DAY: i64 = 24 * 60 * 60;
 
@@ -51,6 +52,25 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// The policy for this patron: their group's loan rules over the server's.
+    pub fn for_patron(self, conn: &Connection, patron: &User) -> ApiResult<Policy> {
+        let Some(group) = &patron.group else {
+            return Ok(self);
+        };
+        let Some(rules) = loan_rules::for_group(conn, group)? else {
+            return Ok(self);
+        };
+        Ok(Policy {
+            loan_secs: rules.loan_days.map_or(self.loan_secs, |days| days * DAY),
+            max_active_loans: rules.max_loans.unwrap_or(self.max_active_loans),
+            max_renewals: rules.max_renewals.unwrap_or(self.max_renewals),
+            max_holds: rules.max_holds.unwrap_or(self.max_holds),
+            ..self
+        })
+    }
+}
+
 /// Who is acting: the owner of a loan or hold may act on it, and so may staff.
 #[derive(Debug, Clone, Copy)]
 pub struct Actor {
@@ -66,8 +86,9 @@ impl Actor {
         }
     }
 
-    pub fn may_act_for(self, user_id: UserId) -> ApiResult<()> {
-        if self.staff || self.id == user_id {
+    /// `None` is an anonymised loan: only staff may act on it.
+    pub fn may_act_for(self, user_id: impl Into<Option<UserId>>) -> ApiResult<()> {
+        if self.staff || Some(self.id) == user_id.into() {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -137,7 +158,8 @@ pub fn borrow(
 ) -> ApiResult<Loan> {
     existing_book(conn, book_id)?;
     settle(conn, policy, book_id, now)?;
-    desk::check_patron(conn, policy, actor, borrower, book_id, now)?;
+    let rules = policy.for_patron(conn, borrower)?;
+    desk::check_patron(conn, rules, actor, borrower, book_id, now)?;
     let copy = match hold::find_open(conn, borrower.id, book_id)? {
         Some(held) if held.status == HoldStatus::Ready => match held.item_id {
             Some(kept) => item::find(conn, kept)?,
@@ -163,7 +185,7 @@ pub fn borrow(
         .param("book_id", book_id)
         .into());
     };
-    desk::lend_checked(conn, policy, actor, copy, borrower, now)
+    desk::lend_checked(conn, rules, actor, copy, borrower, now)
 }
 
 fn load_loan(conn: &Connection, actor: Actor, loan_id: LoanId) -> ApiResult<Loan> {
@@ -218,6 +240,13 @@ pub fn renew(
         }
         LoanStatus::Active => {}
     }
+    let policy = match out.user_id {
+        Some(reader) => match user::find(conn, reader)? {
+            Some(patron) => policy.for_patron(conn, &patron)?,
+            None => policy,
+        },
+        None => policy,
+    };
     if out.renewals >= policy.max_renewals {
         return Err(AppError::conflict(
             "renewals",
@@ -257,6 +286,11 @@ pub fn place_hold(
             "this user already holds this book",
         ));
     }
+    let patron = user::find(conn, holder)?.ok_or(AppError::NotFound)?;
+    if let Some(refusal) = desk::standing(&patron, now) {
+        return Err(refusal.into());
+    }
+    let policy = policy.for_patron(conn, &patron)?;
     if hold::count_open_for_user(conn, holder, now)? >= policy.max_holds {
         return Err(AppError::conflict(
             "user_id",

@@ -4,7 +4,7 @@
 //! Listings show a lapsed hold as expired by themselves and never take the writer; every
 //! lending write settles its book first. What is left is a book no one touches: once a
 //! minute a read looks for such books, and only when it finds some does one short write
-//! settle them.
+//! settle them. The same minute anonymises loan history past `loan_history_days`.
 
 use std::time::Duration;
 
@@ -14,20 +14,51 @@ use rocket::tokio::time::{interval_at, Instant, MissedTickBehavior};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::models::{hold, now};
+use rusqlite::Connection;
+
+use crate::models::{hold, library_settings, loan, now};
 use crate::services::lending::{self, Policy};
 
 /// How often the sweep looks; a freed copy waits at most this long for the next reader.
 pub const EVERY: Duration = Duration::from_secs(60);
 
-/// Settles the books that need it; returns how many.
+/// Settles the books that need it, and anonymises loan history past the library's
+/// `loan_history_days`; returns how many books were settled.
 pub async fn sweep(db: &Db, policy: Policy) -> ApiResult<usize> {
-    let due = db.run(|conn| hold::books_to_settle(conn, now())).await?;
+    let (due, history) = db
+        .run(|conn| {
+            let due = hold::books_to_settle(conn, now())?;
+            let history = match history_cutoff(conn, now())? {
+                Some(cutoff) => loan::any_linked_returned_by(conn, cutoff)?,
+                None => false,
+            };
+            Ok((due, history))
+        })
+        .await?;
+    if history {
+        db.write(|tx| anonymise_history(tx, now())).await?;
+    }
     if due.is_empty() {
         return Ok(0);
     }
     db.write(move |tx| lending::settle_due(tx, policy, now()))
         .await
+}
+
+/// Loans returned by this time are to lose their reader, under `loan_history_days`.
+fn history_cutoff(conn: &Connection, now: i64) -> ApiResult<Option<i64>> {
+    Ok(library_settings::load(conn)?
+        .loan_history_days
+        .map(|days| now - days * 24 * 60 * 60))
+}
+
+/// Anonymises the loan history older than `loan_history_days` (nothing when the library
+/// keeps it); returns how many loans lost their reader. Also run when the setting changes.
+pub fn anonymise_history(conn: &Connection, now: i64) -> ApiResult<usize> {
+    match history_cutoff(conn, now)? {
+        Some(cutoff) => loan::anonymise_returned_by(conn, cutoff),
+        None => Ok(0),
+    }
 }
 
 /// Starts the sweep when the server lifts off; it stops with the server.

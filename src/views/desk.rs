@@ -3,52 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::item::{present, ItemView};
+use super::item::ItemView;
 use super::loan::{HoldView, LoanView};
 use super::HttpDate;
-use crate::domain::book::optional;
 use crate::domain::item::{Barcode, ItemStatus};
-use crate::domain::{BookId, HoldId, ItemId, LoanId, Role, UserId};
+use crate::domain::{BookId, HoldId, ItemId, LoanId};
 use crate::error::AppError;
 use crate::models::hold::{Hold, HoldStatus};
 use crate::models::loan::{Loan, LoanStatus};
-use crate::models::user::{PatronFields, User};
 use crate::services::lending::Next;
-use crate::views::input::Problems;
 
-pub const MAX_FULL_NAME: usize = 200;
-pub const MAX_GROUP: usize = 50;
-
-/// A patron as the desk sees them.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PatronView {
-    #[schema(value_type = i64)]
-    pub id: UserId,
-    pub username: String,
-    pub full_name: Option<String>,
-    pub card_number: Option<String>,
-    /// A class ("5B"), "Staff", "Public"…
-    pub group: Option<String>,
-    /// "Ana Lima (5B)": the full name (else the username) and the group.
-    pub display_name: String,
-    pub role: Role,
-    pub email: String,
-}
-
-impl PatronView {
-    pub fn new(user: &User) -> PatronView {
-        PatronView {
-            id: user.id,
-            username: user.username.clone(),
-            full_name: user.full_name.clone(),
-            card_number: user.card_number.clone(),
-            group: user.group.clone(),
-            display_name: user.display_name(),
-            role: user.role,
-            email: user.email.clone(),
-        }
-    }
-}
+pub use super::patron::PatronView;
 
 /// A loan on the patron's panel: with its title and copy.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -121,6 +86,29 @@ pub struct PatronPanel {
     pub holds: Vec<DeskHold>,
     /// How many loans are overdue.
     pub overdue: i64,
+    /// Why the patron may not borrow or place holds now (blocked, left, card expired…);
+    /// null when they may.
+    pub blocked: Option<Standing>,
+    /// The loan rules in force for the patron (their group's, else the library's).
+    pub rules: RulesView,
+}
+
+/// Why a patron may not borrow: the refusal lending would give.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Standing {
+    /// `patron_blocked`, `patron_left`, `patron_pending` or `card_expired`.
+    pub code: String,
+    /// In words, for the desk: "Ana Lima (5B) is blocked: lost two books".
+    pub detail: String,
+}
+
+/// Loan rules: how long, how many.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RulesView {
+    pub loan_days: i64,
+    pub max_loans: i64,
+    pub max_renewals: i64,
+    pub max_holds: i64,
 }
 
 /// POST /returns.
@@ -162,55 +150,4 @@ pub struct ReturnView {
     pub hold: Option<HoldView>,
     /// In words, for the desk: "Put on the hold shelf for Ana Lima (5B)".
     pub instruction: String,
-}
-
-/// PATCH /patrons/{id}: the desk's fields of a patron. Left out stays; null or blank
-/// clears (a card number cannot be cleared, only changed).
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PatronRequest {
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 200, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
-    pub full_name: Option<Option<String>>,
-    /// 1–32 letters, digits or `- . / _`; unique among cards and copies' barcodes.
-    #[schema(min_length = 1, max_length = 32, pattern = r"^[A-Za-z0-9./_-]+$")]
-    pub card_number: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 50, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
-    pub group: Option<Option<String>>,
-}
-
-impl PatronRequest {
-    pub fn validate(self, current: &User) -> Result<PatronFields, AppError> {
-        let mut problems = Problems::default();
-        let full_name = match self.full_name {
-            None => current.full_name.clone(),
-            Some(None) => None,
-            Some(Some(raw)) => problems
-                .check("full_name", optional(&raw, MAX_FULL_NAME))
-                .unwrap_or_default(),
-        };
-        let group = match self.group {
-            None => current.group.clone(),
-            Some(None) => None,
-            Some(Some(raw)) => problems
-                .check("group", optional(&raw, MAX_GROUP))
-                .unwrap_or_default(),
-        };
-        let card_number = match self.card_number {
-            None => match &current.card_number {
-                Some(card) => problems.check("card_number", Barcode::parse(card)),
-                None => None,
-            },
-            Some(raw) => problems.check("card_number", Barcode::parse(&raw)),
-        };
-        if !problems.is_empty() {
-            return Err(problems.into_error());
-        }
-        Ok(PatronFields {
-            full_name,
-            card_number,
-            group,
-        })
-    }
 }

@@ -16,8 +16,10 @@ pub struct LoanView {
     pub id: LoanId,
     #[schema(value_type = i64)]
     pub book_id: BookId,
-    #[schema(value_type = i64)]
-    pub user_id: UserId,
+    /// Null once the loan is anonymised: returned more than `loan_history_days` ago, or its
+    /// reader's personal data erased.
+    #[schema(value_type = Option<i64>)]
+    pub user_id: Option<UserId>,
     pub borrowed_at: HttpDate,
     pub due_at: HttpDate,
     pub returned_at: Option<HttpDate>,

@@ -7,6 +7,7 @@ pub mod input;
 pub mod item;
 pub mod loan;
 pub mod paging;
+pub mod patron;
 pub mod query;
 pub mod upload;
 pub mod user;

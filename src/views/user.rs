@@ -6,19 +6,21 @@ use utoipa::ToSchema;
 use super::input::Problems;
 use super::HttpDate;
 use crate::auth::device::MAX_DEVICE_TOKEN_LEN;
-use crate::domain::{Email, Password, Role, UserId, Username};
+use crate::domain::{Email, Password, PatronStatus, Role, UserId, Username};
 use crate::error::AppError;
 use crate::models::user::User;
 
-/// A user as clients see it. `email` and the desk's fields (`full_name`, `card_number`,
-/// `group`) only for the user themself and for staff.
+/// A user as clients see it. `email`, the patron's record (`full_name`, `card_number`,
+/// `group`, `phone`, `card_expires_on`, `status`, `blocked_reason`) only for the user
+/// themself and for staff; `email` is null for someone without an address.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     #[schema(value_type = i64)]
     pub id: UserId,
     pub username: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
     pub image_file: String,
     pub role: Role,
     pub created_at: HttpDate,
@@ -34,22 +36,40 @@ pub struct UserView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub phone: Option<String>,
+    /// YYYY-MM-DD: the card works through that day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub card_expires_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub status: Option<PatronStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub blocked_reason: Option<String>,
 }
 
 impl UserView {
     pub fn new(user: &User, viewer: &User) -> UserView {
-        let sees_email = viewer.id == user.id || viewer.role >= Role::Librarian;
+        let sees = viewer.id == user.id || viewer.role >= Role::Librarian;
+        let shown = |value: &Option<String>| value.clone().filter(|_| sees);
         UserView {
             id: user.id,
             username: user.username.clone(),
-            email: sees_email.then(|| user.email.clone()),
+            email: sees.then(|| user.email.clone()),
             image_file: user.image_file.clone(),
             role: user.role,
             created_at: HttpDate(user.created_at),
             modified_at: HttpDate(user.modified_at),
-            full_name: user.full_name.clone().filter(|_| sees_email),
-            card_number: user.card_number.clone().filter(|_| sees_email),
-            group: user.group.clone().filter(|_| sees_email),
+            full_name: shown(&user.full_name),
+            card_number: shown(&user.card_number),
+            group: shown(&user.group),
+            phone: shown(&user.phone),
+            card_expires_on: shown(&user.card_expires_on),
+            status: sees.then_some(user.status),
+            blocked_reason: shown(&user.blocked_reason),
         }
     }
 
@@ -103,19 +123,27 @@ impl RegisterRequest {
     }
 }
 
-/// `email` may hold a username instead; `username` is accepted as the field name too.
+/// Who signs in: `email` may hold an e-mail address, a username or a card number;
+/// `username` and `card_number` are accepted as the field's name too (one of the three is
+/// required). The secret is the `password`, or the `pin` staff gave (one is required).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    /// The e-mail address, or the username.
-    #[schema(required = true, nullable = false, min_length = 1, max_length = 254)]
+    /// The e-mail address, the username or the card number.
+    #[schema(nullable = false, min_length = 1, max_length = 254)]
     pub email: Option<String>,
     /// Accepted in place of `email`.
     #[schema(nullable = false, max_length = 254)]
     pub username: Option<String>,
+    /// Accepted in place of `email`: a pupil signs in with their card.
+    #[schema(nullable = false, max_length = 254)]
+    pub card_number: Option<String>,
     /// At most 72 bytes of UTF-8.
-    #[schema(required = true, nullable = false, min_length = 1, max_length = 72, format = Password)]
+    #[schema(nullable = false, min_length = 1, max_length = 72, format = Password)]
     pub password: Option<String>,
+    /// Accepted in place of `password`.
+    #[schema(nullable = false, max_length = 72, format = Password)]
+    pub pin: Option<String>,
     /// The `device_token` an earlier login of this account answered, if the client kept
     /// it: failed logins from elsewhere then do not hold this client back. One that is not
     /// valid for the account (expired, another account's, from before a password reset)
@@ -156,6 +184,7 @@ impl LoginRequest {
         let login = self
             .email
             .or(self.username)
+            .or(self.card_number)
             .map(|l| l.trim().to_string())
             .filter(|l| !l.is_empty());
         let login = match login {
@@ -172,7 +201,8 @@ impl LoginRequest {
             }
             Some(l) => Some(l),
         };
-        let password = match self.password.filter(|p| !p.is_empty()) {
+        let secret = self.password.filter(|p| !p.is_empty());
+        let password = match secret.or(self.pin).filter(|p| !p.is_empty()) {
             None => {
                 problems.note("password", "is required");
                 None

@@ -16,6 +16,7 @@ mod lending;
 mod mail;
 mod openapi;
 mod operations;
+mod patrons;
 mod schema;
 mod smoke;
 mod users;

@@ -124,7 +124,7 @@ fn every_path_segment_is_a_documented_parameter() {
 
 /// Fills a route's path parameters with resources the walker made: `/users/<id>` gets the
 /// member, `/books/<…>` the book, `/loans/<id>` the loan, `/holds/<id>` the hold,
-/// `/items/<id>` a copy, `/patrons/<id>` the member.
+/// `/items/<id>` a copy, `/patrons/<id>` the member, `/loan-rules/<group>` a group.
 fn fill(rocket_path: &str, ids: &[(&str, i64)]) -> String {
     let resource = rocket_path.split('/').nth(1).unwrap_or_default();
     rocket_path
@@ -205,6 +205,8 @@ fn every_mutating_route_refuses_an_unknown_field_by_name() {
         ("holds", hold),
         ("items", item),
         ("patrons", member),
+        // A group's name; any text will do.
+        ("loan-rules", 5),
     ];
     let doc = document(&app);
 

@@ -108,7 +108,8 @@ async fn send_reset_mail(
         name = user.username,
     );
     spawn_blocking(move || {
-        mailer.send_reset(&hashed, &user.email, "Reset your library password", text)
+        let to = user.email.as_deref().unwrap_or_default();
+        mailer.send_reset(&hashed, to, "Reset your library password", text)
     })
     .await?
     .map_err(AppError::Internal)
@@ -148,7 +149,7 @@ pub(crate) async fn reset_password(
     let hash = password::hash(&reset.password, config.bcrypt_cost).await?;
     db.write(move |tx| {
         let user_id = password_reset::redeem(tx, &hashed_token, now())?.ok_or_else(expired)?;
-        user::set_password(tx, user_id, &hash)
+        user::set_password(tx, user_id, Some(&hash))
     })
     .await?;
     // The used token's mail, and those of the user's other tokens, spent with it. The

@@ -5,8 +5,9 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use super::{settle, Actor, Policy};
+use crate::domain::item::day_of;
 use crate::domain::item::ItemStatus;
-use crate::domain::BookId;
+use crate::domain::{BookId, PatronStatus};
 use crate::error::{ApiResult, AppError, Refusal};
 use crate::models::hold::{self, Hold, HoldStatus};
 use crate::models::item::{self, Item};
@@ -24,8 +25,49 @@ pub fn short_date(at: i64) -> String {
     }
 }
 
-/// Refuses a borrower who may take nothing more: the same book already out to them,
-/// their loan limit reached, or (when `overdue_blocks_lending`) a loan overdue.
+/// Why this patron may not borrow or place holds now, if they may not: blocked (with the
+/// reason staff gave), left, waiting for approval, or their card expired.
+pub fn standing(patron: &User, now: i64) -> Option<Refusal> {
+    let who = patron.display_name();
+    let refusal = match patron.status {
+        PatronStatus::Blocked => {
+            let reason = patron
+                .blocked_reason
+                .as_deref()
+                .unwrap_or("no reason given");
+            Refusal::new(
+                "patron_blocked",
+                "user_id",
+                format!("{who} is blocked: {reason}"),
+            )
+            .param("reason", reason)
+        }
+        PatronStatus::Left => Refusal::new(
+            "patron_left",
+            "user_id",
+            format!("{who} has left the library; make them active again first"),
+        ),
+        PatronStatus::Pending => Refusal::new(
+            "patron_pending",
+            "user_id",
+            format!("{who}'s registration waits for staff to approve it"),
+        ),
+        PatronStatus::Active => match &patron.card_expires_on {
+            Some(last) if last.as_str() < day_of(now).as_str() => Refusal::new(
+                "card_expired",
+                "user_id",
+                format!("{who}'s card expired on {last}; renew the card first"),
+            )
+            .param("expired_on", last.as_str()),
+            _ => return None,
+        },
+    };
+    Some(refusal.param("user_id", patron.id))
+}
+
+/// Refuses a borrower who may take nothing more: not in good standing, the same book
+/// already out to them, their loan limit reached, or (when `overdue_blocks_lending`) a
+/// loan overdue. `policy` is already the borrower's (`Policy::for_patron`).
 pub(super) fn check_patron(
     conn: &Connection,
     policy: Policy,
@@ -34,6 +76,9 @@ pub(super) fn check_patron(
     book_id: BookId,
     now: i64,
 ) -> ApiResult<()> {
+    if let Some(refusal) = standing(borrower, now) {
+        return Err(refusal.into());
+    }
     let who = borrower.display_name();
     let out = loan::out_counts(conn, borrower.id, book_id, now)?;
     if out.of_this_book > 0 {
@@ -88,9 +133,10 @@ pub fn lend(
     now: i64,
 ) -> ApiResult<Loan> {
     settle(conn, policy, copy.book_id, now)?;
-    check_patron(conn, policy, actor, borrower, copy.book_id, now)?;
+    let rules = policy.for_patron(conn, borrower)?;
+    check_patron(conn, rules, actor, borrower, copy.book_id, now)?;
     let copy = item::find(conn, copy.id)?.ok_or(AppError::NotFound)?;
-    lend_checked(conn, policy, actor, copy, borrower, now)
+    lend_checked(conn, rules, actor, copy, borrower, now)
 }
 
 /// `lend` after the book is settled and the borrower checked.
@@ -141,7 +187,10 @@ fn refuse_copy(conn: &Connection, actor: Actor, copy: &Item, now: i64) -> ApiRes
             let out = loan::out_for_item(conn, copy.id)?;
             match out {
                 Some(out) => {
-                    let holder = user::find(conn, out.user_id)?;
+                    let holder = match out.user_id {
+                        Some(reader) => user::find(conn, reader)?,
+                        None => None,
+                    };
                     let name = holder.as_ref().map_or("someone".into(), User::display_name);
                     let overdue = if now > out.due_at { " (overdue)" } else { "" };
                     refusal(

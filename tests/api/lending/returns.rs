@@ -122,6 +122,8 @@ fn a_loan_past_its_due_date_is_overdue() {
     assert_eq!(back.expect(200).result()["status"], "returned");
 }
 
+/// Someone with books out can be neither deleted nor deactivated; once they are back,
+/// their history keeps the account: a delete deactivates it (status left, no sign-in).
 #[test]
 fn a_user_with_books_out_cannot_be_deleted() {
     let app = TestApp::new();
@@ -135,15 +137,27 @@ fn a_user_with_books_out_cannot_be_deleted() {
 
     app.post(&format!("/loans/{loan}/return"), Some(&token), json!({}))
         .expect(200);
-    app.delete(&format!("/users/{ann}"), Some(&token))
+    let reply = app
+        .delete(&format!("/users/{ann}"), Some(&token))
         .expect(200);
-    let left: i64 = app
+    assert_eq!(reply.body["message"], "DEACTIVATE USER SUCCESS");
+    assert_eq!(reply.result()["status"], "left");
+    let (status, loans): (String, i64) = app
         .sql()
-        .query_row("SELECT COUNT(*) FROM users WHERE id = ?1", [ann], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT status, (SELECT COUNT(*) FROM loans WHERE user_id = ?1)
+             FROM users WHERE id = ?1",
+            [ann],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
-    assert_eq!(left, 0);
+    assert_eq!((status.as_str(), loans), ("left", 1));
+    app.post(
+        "/users/login",
+        None,
+        json!({"email": "ann@example.org", "password": crate::common::PASSWORD}),
+    )
+    .expect(401);
 }
 
 #[test]

@@ -14,6 +14,14 @@ fn listing_pages_filters_and_hides_emails_from_members() {
         app.register(name);
     }
     let anna = app.login("anna");
+    // Members see no one else unless the library lets them see usernames.
+    app.get("/users", Some(&anna)).expect(403);
+    app.patch(
+        "/settings",
+        Some(&admin),
+        json!({"members_see_names": true}),
+    )
+    .expect(200);
     let reply = app.get("/users?per_page=2&page=2", Some(&anna)).expect(200);
     assert_eq!(reply.body["message"], "GET USERS SUCCESS");
     assert_eq!(
@@ -39,8 +47,10 @@ fn listing_pages_filters_and_hides_emails_from_members() {
         .filter(|u| u["username"] != "anna")
         .collect();
     assert!(
-        others.iter().all(|u| u.get("email").is_none()),
-        "members do not see others' e-mail"
+        others.iter().all(|u| u.get("email").is_none()
+            && u.get("card_number").is_none()
+            && u.get("status").is_none()),
+        "members do not see others' e-mail, card or status"
     );
     let own = reply
         .result()
@@ -96,6 +106,16 @@ fn get_by_id_and_by_username() {
     assert_eq!(reply.result()["email"], "anna@example.org");
     let reply = app.get("/users/username/ANNA", Some(&anna)).expect(200);
     assert_eq!(reply.result()["id"], id);
+    // Others' accounts are for staff, unless the library shows members usernames.
+    app.get("/users/1", Some(&anna)).expect(403);
+    app.get("/users/username/admin", Some(&anna)).expect(403);
+    app.get("/users/9999", Some(&anna)).expect(403);
+    app.patch(
+        "/settings",
+        Some(&admin),
+        json!({"members_see_names": true}),
+    )
+    .expect(200);
     let reply = app.get("/users/1", Some(&anna)).expect(200);
     assert!(reply.result().get("email").is_none());
     assert_eq!(
