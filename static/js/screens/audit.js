@@ -26,14 +26,17 @@ const ACTION_WORDS = {
   'patron.update': 'Patron changed',
   'patron.block': 'Patron blocked',
   'patron.unblock': 'Patron unblocked',
+  'patron.approve': 'Account approved',
   'patron.leave': 'Patron left',
   'patron.erase': 'Personal data erased',
   'patron.import': 'Class list imported',
   'patron.school_year': 'School year step',
   'user.role': 'Role changed',
   'user.delete': 'Account deleted',
+  'user.deactivate': 'Account deactivated',
   'settings.update': 'Settings changed',
   'loan_rules.update': 'Loan rules changed',
+  'loan_rules.delete': 'Loan rules back to default',
 };
 
 export function init() {

@@ -108,8 +108,12 @@ async function importFile() {
   });
 }
 
+// A refused import's report has the rows but not every count: those are counted here.
 function counts(report) {
-  const n = (key) => report[key] || 0;
+  const actions = { created: 'create', updated: 'update', unchanged: 'unchanged', rejected: 'reject' };
+  const n = (key) => (typeof report[key] === 'number'
+    ? report[key]
+    : (report.rows || []).filter((row) => row.action === actions[key]).length);
   return `${n('created')} new, ${n('updated')} updated, ${n('unchanged')} unchanged, ${n('rejected')} rejected`;
 }
 

@@ -100,6 +100,8 @@ function actionsFor(patron, me) {
   };
   const history = act('History', 'history', () => showPerson(patron.id));
   if (patron.erased) return isAdmin() ? [history] : [];
+  // A librarian changes members' records and their own, not other staff's.
+  if (!isAdmin() && !me && patron.role !== 'member') return [];
   const actions = [act('Edit', 'edit', () => patronForm.open(patron))];
   if (patron.status === 'active') actions.push(act('Lend', 'lend', () => lendTo(patron.username)));
   if (!me) {
