@@ -518,9 +518,50 @@ fn an_admin_reads_the_audit_log_and_changes_the_settings() {
             .text_contains("#audit-table tbody", &["Settings changed"])
             .await;
 
-        // One person's history, from their row on the patrons screen.
+        // With registration by approval, a new account waits; staff approve it from the
+        // patrons screen, where the status filter finds those waiting.
+        browser
+            .find("#settings-registration")
+            .await
+            .select_by_value("approval")
+            .await
+            .expect("choose approval");
+        browser.click("#settings-save").await;
+        browser.message("ok", &["Settings saved"]).await;
+        let nia = server.register("nia");
+        assert_eq!(
+            got(&server, &admin, &format!("/patrons/{nia}"))["patron"]["status"],
+            "pending"
+        );
         browser.click("#nav a[data-view=\"members\"]").await;
         browser.view("members").await;
+        browser
+            .find("#patron-status-filter")
+            .await
+            .select_by_value("pending")
+            .await
+            .expect("choose pending");
+        browser.count("#members-table tbody tr", 1).await;
+        browser
+            .text_contains(&row(nia), &["nia", "Waiting for approval"])
+            .await;
+        browser
+            .click(&format!("{} button[data-action=\"approve\"]", row(nia)))
+            .await;
+        browser.message("ok", &["nia is approved"]).await;
+        assert_eq!(
+            got(&server, &admin, &format!("/patrons/{nia}"))["patron"]["status"],
+            "active"
+        );
+        browser.count("#members-table tbody tr", 0).await;
+        browser
+            .find("#patron-status-filter")
+            .await
+            .select_by_value("")
+            .await
+            .expect("choose any");
+
+        // One person's history, from their row on the patrons screen.
         browser
             .click(&format!("{} button[data-action=\"history\"]", row(kim)))
             .await;
@@ -559,6 +600,11 @@ fn a_librarian_sees_no_admin_screen() {
         &format!("/users/{lib}/role"),
         json!({"role": "librarian"}),
     );
+    add_patron(
+        &server,
+        &admin,
+        json!({"full_name": "Pat Cole", "group": "2A", "card_number": "E77", "card_expires_on": "2020-06-30"}),
+    );
     let mo = add_patron(
         &server,
         &admin,
@@ -593,6 +639,21 @@ fn a_librarian_sees_no_admin_screen() {
             .await
             .expect("find");
         assert!(admin_only.is_empty(), "erasing and roles are an admin's");
+        // The list shows the card's end in words; at the desk the card says why not.
+        browser
+            .text_contains("#members-table tbody", &["E77", "expired"])
+            .await;
+        browser.click("#nav a[data-view=\"desk\"]").await;
+        browser.view("desk").await;
+        browser.find("#desk-scan:focus").await;
+        type_in(&browser, &format!("E77{}", Key::Enter)).await;
+        browser
+            .text_contains(
+                "#desk-blocked[data-code=\"card_expired\"]",
+                &["Cannot borrow", "Pat Cole"],
+            )
+            .await;
+        browser.no_policy_violations().await;
         browser.close().await;
     });
 }
