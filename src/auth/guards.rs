@@ -44,14 +44,16 @@ pub struct Bearer {
 }
 
 impl Bearer {
-    /// The token's user, if it still exists and no password reset has voided the token.
-    /// Takes a connection so a handler can do this and its own reads in one trip.
+    /// The token's user, if it still exists, no password reset has voided the token, and
+    /// they have not left (or wait for approval): a deactivated person's token opens
+    /// nothing. Takes a connection so a handler can do this and its own reads in one trip.
     pub fn user(&self, conn: &rusqlite::Connection) -> Result<User, AppError> {
         match user::find(conn, self.user_id)? {
             Some(user)
                 if user.token_version == self.version
                     && !self.key.is_empty()
-                    && user.token_key == self.key =>
+                    && user.token_key == self.key
+                    && user.status.may_sign_in() =>
             {
                 Ok(user)
             }

@@ -1,1 +1,1 @@
-//! placeholder
+//! The audit log (written by a helper on h/patron-tests).
