@@ -14,6 +14,8 @@ export class ApiError extends Error {
     this.hint = hint;
     this.code = refusal && refusal.code;
     this.detail = refusal && refusal.detail;
+    // The whole answer: a few refusals carry a report (a class list's rejected rows).
+    this.body = refusal || null;
   }
 }
 

@@ -26,9 +26,15 @@ export function button(label, action, extra) {
   return el('button', Object.assign({ type: 'button', dataset: { action } }, extra || {}), label);
 }
 
+// A bare day ("2027-07-31") is that day wherever the browser is, not the day of midnight UTC there.
+function parseDate(value) {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  return day ? new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3])) : new Date(value);
+}
+
 export function formatDate(value) {
   if (!value) return '';
-  const date = new Date(value);
+  const date = parseDate(value);
   if (Number.isNaN(date.getTime())) return String(value);
   return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 }

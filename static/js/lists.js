@@ -5,7 +5,7 @@ import { $, el, button } from './dom.js';
 
 export const PER_PAGE = 20;
 
-export const pages = { books: 1, members: 1, loans: 1, holds: 1 };
+export const pages = { books: 1, members: 1, loans: 1, holds: 1, audit: 1 };
 
 export function renderPager(name, meta, reload) {
   const pager = $(`[data-pager="${name}"]`);

@@ -1,5 +1,6 @@
-// The patron's panel at the desk: who they are, what they have out (overdue loans marked
-// in words and colour, each with its Renew button) and the holds waiting for them.
+// The patron's panel at the desk: who they are, why they cannot borrow if they cannot,
+// what they have out (overdue loans marked in words and colour, each with its Renew
+// button) and the holds waiting for them.
 
 import { $, el, button, formatDate, formatDay } from '../dom.js';
 
@@ -34,6 +35,7 @@ export function render(panel) {
         el('h2', { id: 'desk-patron-name' }, who.display_name),
         el('p', { class: 'hint' }, facts)),
       finish),
+    blockedPart(panel.blocked),
     panel.overdue > 0
       ? el('p', { class: 'desk-overdue' }, `${panel.overdue} overdue: ${panel.overdue === 1 ? 'it' : 'they'} must come back`)
       : null,
@@ -42,6 +44,21 @@ export function render(panel) {
   ];
   box.replaceChildren(...parts.filter(Boolean));
 }
+
+// Why the desk will refuse to lend to them (blocked, left, waiting for approval, card
+// expired), before the first copy is scanned.
+function blockedPart(blocked) {
+  if (!blocked) return null;
+  return el('p', { id: 'desk-blocked', class: 'desk-blocked', role: 'alert', dataset: { code: blocked.code || '' } },
+    el('strong', {}, 'Cannot borrow: '), blocked.detail || BLOCKED_WORDS[blocked.code] || blocked.code);
+}
+
+const BLOCKED_WORDS = {
+  patron_blocked: 'the patron is blocked.',
+  patron_left: 'the patron has left.',
+  card_expired: 'the card has expired.',
+  patron_pending: 'the account is waiting for approval.',
+};
 
 function loansPart(loans) {
   const heading = el('h3', {}, loans.length ? `On loan (${loans.length})` : 'Nothing on loan');

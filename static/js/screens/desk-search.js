@@ -36,7 +36,11 @@ async function find(text) {
     const open = el('button', { type: 'button', dataset: { action: 'open', patronId: patron.id } },
       patron.display_name);
     open.addEventListener('click', () => actions.open(patron.id));
-    const facts = [patron.card_number && `card ${patron.card_number}`, patron.username].filter(Boolean).join(' · ');
+    const facts = [
+      patron.card_number && `card ${patron.card_number}`,
+      patron.username,
+      patron.status && patron.status !== 'active' && (patron.status === 'pending' ? 'waiting for approval' : patron.status),
+    ].filter(Boolean).join(' · ');
     return el('li', {}, open, ' ', el('span', { class: 'hint' }, facts));
   }));
   // From the keyboard: Tab walks the results, Enter opens one.

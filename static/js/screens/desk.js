@@ -108,6 +108,7 @@ function setMode(wanted) {
 function label() {
   let text;
   if (mode === 'return') text = 'Check in: scan a copy';
+  else if (current && current.blocked) text = `${current.patron.display_name} cannot borrow: scan the next card`;
   else if (current) text = `Lend to ${current.patron.display_name}: scan a copy (or the next card)`;
   else text = 'Lend: scan a library card';
   $('#desk-scan-label').textContent = text;
@@ -134,7 +135,12 @@ async function openPatron(path) {
   label();
   const who = current.patron.display_name;
   const out = current.loans.length;
-  say('ok', `${who}: ${out} ${out === 1 ? 'book' : 'books'} out. Scan the copies to lend.`);
+  const books = `${out} ${out === 1 ? 'book' : 'books'} out`;
+  if (current.blocked) {
+    say('blocked', `Cannot borrow: ${current.blocked.detail || current.blocked.code}`, `${who}: ${books}. Their copies can still be checked in (F2).`);
+  } else {
+    say('ok', `${who}: ${books}. Scan the copies to lend.`);
+  }
 }
 
 async function refresh() {
@@ -186,7 +192,7 @@ function finishPatron() {
 }
 
 // The line everyone at the desk reads: the last outcome, big, in its colour. `kind` is
-// ok, error, shelf or hold-shelf.
+// ok, error, blocked (a patron who cannot borrow), shelf or hold-shelf.
 function say(kind, headline, detail) {
   const box = $('#desk-say');
   box.className = `desk-say ${kind}`;

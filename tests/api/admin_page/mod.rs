@@ -15,5 +15,6 @@ mod browser;
 mod copies;
 mod desk;
 mod lending;
+mod patrons;
 mod server;
 mod serving;
