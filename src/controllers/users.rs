@@ -408,17 +408,19 @@ pub(crate) async fn delete_user(
             lending::cancel_holds_of(tx, policy, id, now())?;
             let history = loan::count_all_for_user(tx, id)? > 0;
             let what = match history {
-                true => {
-                    user::set_status(tx, id, PatronStatus::Left)?;
-                    "user.deactivate"
-                }
-                false => {
-                    user::delete(tx, id)?;
-                    "user.delete"
-                }
+                true => "user.deactivate",
+                false => "user.delete",
             };
+            // Recorded first, while the person exists; a deletion then unlinks the entry
+            // (its subject_id still names the account).
             if actor.id != id {
                 audit::record(tx, &actor, Action::new(what, "user", id.get()).patron(id))?;
+            }
+            match history {
+                true => user::set_status(tx, id, PatronStatus::Left)?,
+                false => {
+                    user::delete(tx, id)?;
+                }
             }
             match history {
                 true => Ok((user::find(tx, id)?.ok_or(AppError::NotFound)?, false)),
