@@ -62,7 +62,8 @@ pub struct SettingsRequest {
 /// Changes the library's settings: self-registration (`open`, `closed` — staff create
 /// accounts, the choice for a school — or `approval`), whether members see each other's
 /// usernames and pictures, and how many days loan history stays linked to its readers.
-#[utoipa::path(tag = "library", security(("bearer" = []), ("access_token" = [])), request_body = SettingsRequest, responses(
+#[utoipa::path(tag = "library", security(("bearer" = []), ("access_token" = [])),
+    request_body(content = Option<SettingsRequest>, description = "What to change; nothing changes nothing"), responses(
     (status = 200, description = "The settings now", body = Envelope<LibrarySettings>),
 ))]
 #[patch("/settings", data = "<body>")]
@@ -186,7 +187,8 @@ fn in_range(problems: &mut Problems, field: &str, value: Option<i64>, low: i64, 
 
 /// Sets a group's loan rules (any letter case of its name), replacing the ones it had.
 #[utoipa::path(tag = "library", security(("bearer" = []), ("access_token" = [])),
-    params(("group" = String, Path, max_length = 50, pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")), request_body = GroupRulesRequest, responses(
+    params(("group" = String, Path, max_length = 50, pattern = r"^(?=[\s\S]*\S)[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")),
+    request_body(content = Option<GroupRulesRequest>, description = "Each rule, or null or left out for the default; no body at all sets every rule to the default"), responses(
     (status = 200, description = "The group's rules now", body = Envelope<GroupRulesView>),
 ))]
 #[put("/loan-rules/<group>", data = "<body>")]
@@ -340,7 +342,7 @@ fn day_start(day: &str) -> Option<i64> {
 pub(crate) async fn audit_log(_admin: Admin, db: &State<Db>, query: QueryParams) -> Reply {
     let page = paging::parse(query.get("page")?, query.get("per_page")?)?;
     let person = match query.get("person")? {
-        None | Some("") => None,
+        None => None,
         Some(raw) => match raw.trim().parse::<i64>() {
             Ok(id) if id >= 1 => Some(UserId::new(id)),
             _ => return Err(AppError::invalid("person", "must be a user id")),
@@ -348,7 +350,7 @@ pub(crate) async fn audit_log(_admin: Admin, db: &State<Db>, query: QueryParams)
     };
     let day = |name: &str| -> Result<Option<i64>, AppError> {
         match query.get(name)? {
-            None | Some("") => Ok(None),
+            None => Ok(None),
             Some(raw) => {
                 let day = date(raw).map_err(|e| AppError::invalid(name, e))?;
                 Ok(day_start(&day))

@@ -64,7 +64,7 @@ pub(crate) async fn list(_staff: Librarian, db: &State<Db>, query: QueryParams) 
         return Err(AppError::invalid("group", "must be at most 50 characters"));
     }
     let status = match query.get("status")? {
-        None | Some("") => None,
+        None => None,
         Some(raw) => Some(PatronStatus::parse(raw).map_err(|e| AppError::invalid("status", e))?),
     };
     let filter = PatronFilter {
@@ -194,7 +194,8 @@ pub(crate) async fn create(
 
 /// Changes a patron's record: name, card, group, contact, note, card expiry, status
 /// (block with a reason, unblock, deactivate, approve) and their PIN or password.
-#[utoipa::path(params(("id" = i64, Path)), tag = "patrons", security(("bearer" = []), ("access_token" = [])), request_body = PatronRequest, responses(
+#[utoipa::path(params(("id" = i64, Path)), tag = "patrons", security(("bearer" = []), ("access_token" = [])),
+    request_body(content = Option<PatronRequest>, description = "What to change; nothing changes nothing"), responses(
     (status = 200, description = "Changed", body = Envelope<PatronView>),
     (status = 409, description = "The card number, username or e-mail is someone else's, or the record was erased", body = ErrorEnvelope),
 ))]

@@ -201,6 +201,9 @@ impl LoginRequest {
             }
             Some(l) => Some(l),
         };
+        if self.pin.as_ref().is_some_and(|pin| pin.len() > 72) {
+            problems.note("pin", "must be at most 72 bytes");
+        }
         let secret = self.password.filter(|p| !p.is_empty());
         let password = match secret.or(self.pin).filter(|p| !p.is_empty()) {
             None => {
