@@ -155,6 +155,7 @@ fn staff_add_find_block_and_retire_patrons() {
         browser
             .text_contains(&row(ana), &["Blocked", "Three books lost"])
             .await;
+        browser.readme_screenshot("patrons").await;
         let blocked = by_card(&server, &admin, "C5001");
         assert_eq!(blocked["status"], "blocked", "{blocked}");
         assert_eq!(blocked["blocked_reason"], "Three books lost", "{blocked}");
@@ -317,6 +318,7 @@ fn a_class_list_is_previewed_then_imported() {
             .await;
         assert!(!problems.is_empty(), "a rejected line says why");
         browser.find("#class-import-submit:disabled").await;
+        browser.readme_screenshot("class-list").await;
         let found = got(&server, &admin, "/patrons?group=5B");
         assert_eq!(
             found.as_array().map(Vec::len),
