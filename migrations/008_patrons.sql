@@ -7,6 +7,12 @@
 -- `users` and `loans` are rebuilt (SQLite cannot drop NOT NULL in place), so this step
 -- runs as a checked one: a backup first, then foreign_key_check and integrity_check.
 
+-- Dropping a table drops its AUTOINCREMENT counter, and copying the rows back sets it to
+-- the highest id left: the id of a newest row deleted before the upgrade would be handed
+-- out again. The counters are kept here and put back at the end.
+CREATE TEMP TABLE upgrade_seq AS
+SELECT name, seq FROM sqlite_sequence WHERE name IN ('users', 'loans');
+
 CREATE TABLE users_new (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     username        TEXT    NOT NULL COLLATE NOCASE UNIQUE,
@@ -99,6 +105,17 @@ CREATE TABLE audit (
 CREATE INDEX audit_at ON audit(at);
 CREATE INDEX audit_actor ON audit(actor_id, at);
 CREATE INDEX audit_patron ON audit(patron_id, at);
+-- Entries about loans and holds still naming their reader, for anonymising.
+CREATE INDEX audit_reading_linked ON audit(at)
+    WHERE patron_id IS NOT NULL AND subject_type IN ('loan', 'hold');
+
+INSERT INTO sqlite_sequence (name, seq)
+SELECT name, seq FROM temp.upgrade_seq
+WHERE name NOT IN (SELECT name FROM sqlite_sequence);
+UPDATE sqlite_sequence
+SET seq = MAX(seq, (SELECT u.seq FROM temp.upgrade_seq u WHERE u.name = sqlite_sequence.name))
+WHERE name IN (SELECT name FROM temp.upgrade_seq);
+DROP TABLE temp.upgrade_seq;
 
 -- Existing databases keep open self-registration (the behaviour they were made with).
 INSERT OR IGNORE INTO settings (key, value) VALUES ('registration', 'open');

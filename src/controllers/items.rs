@@ -138,7 +138,7 @@ pub(crate) async fn by_barcode(barcode: &str, _staff: Librarian, db: &State<Db>)
     let found = db
         .run(move |conn| match item::find_by_barcode(conn, &code)? {
             Some(copy) => view(conn, &copy),
-            None => Err(lending::unknown_barcode(conn, &code)?),
+            None => Err(lending::unknown_barcode(conn, &code, lending::Actor::DESK)?),
         })
         .await?;
     Ok(Success::ok("GET ITEM", found))

@@ -48,8 +48,20 @@ pub(crate) async fn borrow(
     let actor = Actor::of(&auth.0);
     let policy = Policy::from_config(config);
     if !actor.staff {
-        if let Borrower::User(id) = request.borrower {
-            actor.may_act_for(id)?;
+        match &request.borrower {
+            Borrower::User(id) => actor.may_act_for(*id)?,
+            // A member names only their own card; any other is refused before it is looked
+            // up, so the answer does not tell which cards exist.
+            Borrower::Card(card)
+                if !auth
+                    .0
+                    .card_number
+                    .as_deref()
+                    .is_some_and(|own| own.eq_ignore_ascii_case(card.as_str())) =>
+            {
+                return Err(AppError::Forbidden)
+            }
+            _ => {}
         }
         if !policy.self_checkout {
             return Err(Refusal::new(
@@ -75,7 +87,7 @@ pub(crate) async fn borrow(
             let lent = match request.wanted {
                 Wanted::Barcode(code) => {
                     let Some(copy) = item::find_by_barcode(tx, code.as_str())? else {
-                        return Err(lending::unknown_barcode(tx, code.as_str())?);
+                        return Err(lending::unknown_barcode(tx, code.as_str(), actor)?);
                     };
                     lending::lend(tx, policy, actor, copy, &borrower, at)
                 }

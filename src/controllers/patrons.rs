@@ -72,10 +72,20 @@ pub(crate) async fn list(_staff: Librarian, db: &State<Db>, query: QueryParams) 
         group,
         status,
     };
-    let (found, total) = db
-        .run(move |conn| user::list_patrons(conn, &filter, page))
+    let (views, total) = db
+        .run(move |conn| {
+            let (found, total) = user::list_patrons(conn, &filter, page)?;
+            let views = found
+                .iter()
+                .map(|patron| {
+                    let mut view = PatronView::new(patron);
+                    view.loans_out = Some(loan::count_out_for_user(conn, patron.id)?);
+                    Ok(view)
+                })
+                .collect::<ApiResult<Vec<_>>>()?;
+            Ok((views, total))
+        })
         .await?;
-    let views: Vec<PatronView> = found.iter().map(PatronView::new).collect();
     Ok(Success::list(
         "GET PATRONS",
         views,
@@ -113,6 +123,7 @@ fn status_action(before: PatronStatus, after: PatronStatus) -> &'static str {
 /// Applies a checked change to the patron and records it; the patron as they are now.
 fn apply(
     tx: &Connection,
+    policy: Policy,
     staff: &User,
     id: UserId,
     patch: &PatronPatch,
@@ -127,10 +138,21 @@ fn apply(
         ));
     }
     let record = patch.apply(&current)?;
+    let leaves = record.status == PatronStatus::Left && current.status != PatronStatus::Left;
+    if leaves && user::is_last_admin(tx, &current)? {
+        return Err(AppError::conflict(
+            "status",
+            "the last admin cannot leave: make someone else admin first",
+        ));
+    }
     if let Some(username) = &patch.username {
         user::set_username(tx, id, username)?;
     }
     user::save_patron(tx, id, &record)?;
+    // Someone who left collects nothing: copies kept for them pass to the next reader.
+    if leaves {
+        lending::cancel_holds_of(tx, policy, id, now())?;
+    }
     if let Some(hash) = &secret {
         user::set_password(tx, id, hash.as_deref())?;
     }
@@ -175,6 +197,7 @@ pub(crate) async fn create(
     let patch = body.0.validate()?;
     let secret = hashed(&patch, config.bcrypt_cost).await?;
     let prefix = config.card_prefix.clone();
+    let policy = Policy::from_config(config);
     let staff = staff.0;
     let added = db
         .write(move |tx| {
@@ -186,7 +209,7 @@ pub(crate) async fn create(
             let made = user::insert_patron(tx, &username, &prefix)?;
             let mut patch = patch;
             patch.username = None;
-            apply(tx, &staff, made.id, &patch, secret, true)
+            apply(tx, policy, &staff, made.id, &patch, secret, true)
         })
         .await?;
     Ok(Success::created("CREATE PATRON", PatronView::new(&added)))
@@ -209,6 +232,7 @@ pub(crate) async fn change(
 ) -> Reply {
     let patch = body.0.validate()?;
     let secret = hashed(&patch, config.bcrypt_cost).await?;
+    let policy = Policy::from_config(config);
     let staff = staff.0;
     let changed = db
         .write(move |tx| {
@@ -216,7 +240,7 @@ pub(crate) async fn change(
             if !may_change(&staff, &target) {
                 return Err(AppError::Forbidden);
             }
-            apply(tx, &staff, id, &patch, secret, false)
+            apply(tx, policy, &staff, id, &patch, secret, false)
         })
         .await?;
     Ok(Success::ok("UPDATE PATRON", PatronView::new(&changed)))
@@ -244,7 +268,7 @@ pub(crate) async fn erase(
     let (erased, picture) = db
         .write(move |tx| {
             let target = user::find(tx, id)?.ok_or(AppError::NotFound)?;
-            if target.role == Role::Admin && user::count_admins(tx)? <= 1 {
+            if user::is_last_admin(tx, &target)? {
                 return Err(AppError::conflict("id", "the last admin cannot be erased"));
             }
             let out = loan::count_out_for_user(tx, id)?;
@@ -264,7 +288,7 @@ pub(crate) async fn erase(
             loan::unlink_user(tx, id)?;
             user::erase(tx, id)?;
             let erased = user::find(tx, id)?.ok_or(AppError::NotFound)?;
-            audit::forget_name(tx, id, &erased.username)?;
+            audit::forget_person(tx, id, &erased.username)?;
             audit::record(
                 tx,
                 &admin,

@@ -292,10 +292,18 @@ pub(crate) async fn change_username(
 ) -> Reply {
     auth.require_self_or_admin(id)?;
     let username = body.0.validate()?;
+    let actor = auth.0.clone();
     let user = db
         .write(move |tx| {
             user::find(tx, id)?.ok_or(AppError::NotFound)?;
             user::set_username(tx, id, &username)?;
+            if actor.id != id {
+                audit::record(
+                    tx,
+                    &actor,
+                    Action::new("user.username", "user", id.get()).patron(id),
+                )?;
+            }
             user::find(tx, id)?.ok_or(AppError::NotFound)
         })
         .await?;
@@ -356,7 +364,7 @@ pub(crate) async fn change_role(
     let user = db
         .write(move |tx| {
             let target = user::find(tx, id)?.ok_or(AppError::NotFound)?;
-            if target.role == Role::Admin && role != Role::Admin && user::count_admins(tx)? <= 1 {
+            if role != Role::Admin && user::is_last_admin(tx, &target)? {
                 return Err(AppError::conflict(
                     "role",
                     "the last admin cannot be demoted",
@@ -398,7 +406,7 @@ pub(crate) async fn delete_user(
     let (removed, deleted) = db
         .write(move |tx| {
             let target = user::find(tx, id)?.ok_or(AppError::NotFound)?;
-            if target.role == Role::Admin && user::count_admins(tx)? <= 1 {
+            if user::is_last_admin(tx, &target)? {
                 return Err(AppError::conflict("id", "the last admin cannot be deleted"));
             }
             if loan::count_out_for_user(tx, id)? > 0 {

@@ -129,13 +129,44 @@ pub fn list(conn: &Connection, filter: Filter, page: Page) -> ApiResult<(Vec<Ent
     Ok((entries, total))
 }
 
-/// After a person's data is erased: the log keeps their id but no longer their name.
-pub fn forget_name(conn: &Connection, id: UserId, placeholder: &str) -> ApiResult<()> {
+/// After a person's data is erased: the log keeps their id but no longer their name, the
+/// words staff wrote about them (a block's reason), or what they borrowed and held.
+pub fn forget_person(conn: &Connection, id: UserId, placeholder: &str) -> ApiResult<()> {
     conn.execute(
         "UPDATE audit SET actor = ?2 WHERE actor_id = ?1",
         params![id, placeholder],
     )?;
+    conn.execute(
+        "UPDATE audit SET detail = '' WHERE patron_id = ?1 AND subject_type = 'patron'",
+        [id],
+    )?;
+    conn.execute(
+        "UPDATE audit SET patron_id = NULL
+         WHERE patron_id = ?1 AND subject_type IN ('loan', 'hold')",
+        [id],
+    )?;
     Ok(())
+}
+
+/// Whether an entry about a loan or hold made by `cutoff` still names its reader.
+pub fn any_reading_linked_by(conn: &Connection, cutoff: i64) -> ApiResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM audit WHERE patron_id IS NOT NULL
+             AND subject_type IN ('loan', 'hold') AND at <= ?1)",
+        )?
+        .query_row([cutoff], |r| r.get(0))?)
+}
+
+/// Loan history is anonymised after `loan_history_days`: so are the log's entries about
+/// loans and holds made by `cutoff`, which would otherwise still tell who read what.
+pub fn unlink_reading_by(conn: &Connection, cutoff: i64) -> ApiResult<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE audit SET patron_id = NULL WHERE patron_id IS NOT NULL
+             AND subject_type IN ('loan', 'hold') AND at <= ?1",
+        )?
+        .execute([cutoff])?)
 }
 
 /// Records `what` when `actor` is staff: members' own borrowing is not a staff action.

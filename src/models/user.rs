@@ -376,10 +376,10 @@ pub fn list_patrons(
     Ok((users, total))
 }
 
-/// Everyone in a group (any letter case), by name.
-pub fn in_group(conn: &Connection, group: &str) -> ApiResult<Vec<User>> {
+/// The members (not staff) in a group (any letter case), by name.
+pub fn members_in_group(conn: &Connection, group: &str) -> ApiResult<Vec<User>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM users WHERE group_name = ?1 COLLATE NOCASE
+        "SELECT {COLUMNS} FROM users WHERE group_name = ?1 COLLATE NOCASE AND role = 'member'
          ORDER BY COALESCE(full_name, username) COLLATE NOCASE, id"
     );
     Ok(conn
@@ -388,15 +388,16 @@ pub fn in_group(conn: &Connection, group: &str) -> ApiResult<Vec<User>> {
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// Someone of that full name in that group (any letter case), the oldest account first.
-pub fn find_by_name_in_group(
+/// A member of that full name in that group (any letter case), the oldest account first.
+pub fn find_member_by_name_in_group(
     conn: &Connection,
     full_name: &str,
     group: Option<&str>,
 ) -> ApiResult<Option<User>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM users WHERE full_name = ?1 COLLATE NOCASE
-         AND group_name IS ?2 COLLATE NOCASE AND erased_at IS NULL ORDER BY id LIMIT 1"
+         AND group_name IS ?2 COLLATE NOCASE AND erased_at IS NULL AND role = 'member'
+         ORDER BY id LIMIT 1"
     );
     Ok(conn
         .prepare_cached(&sql)?
@@ -413,14 +414,15 @@ pub fn find_by_email(conn: &Connection, email: &str) -> ApiResult<Option<User>> 
     find_where(conn, "email = ?1", &email.trim().to_lowercase())
 }
 
-/// Login accepts an e-mail address, a username or a card number (a pupil's way in).
+/// Login accepts an e-mail address, a card number (a pupil's way in) or a username.
 pub fn find_by_login(conn: &Connection, login: &str) -> ApiResult<Option<User>> {
     if login.contains('@') {
         return find_by_email(conn, login);
     }
-    match find_by_username(conn, login.trim())? {
+    // The card first: a username cannot be made to shadow a pupil's card.
+    match find_by_card(conn, login)? {
         Some(user) => Ok(Some(user)),
-        None => find_by_card(conn, login),
+        None => find_by_username(conn, login.trim()),
     }
 }
 
@@ -496,12 +498,20 @@ pub fn set_password(conn: &Connection, id: UserId, password_hash: Option<&str>) 
     Ok(())
 }
 
-pub fn count_admins(conn: &Connection) -> ApiResult<i64> {
-    Ok(
-        conn.query_row("SELECT COUNT(*) FROM users WHERE role = 'admin'", [], |r| {
-            r.get(0)
-        })?,
-    )
+/// Whether `target` is the last admin who can sign in: demoting, deleting, erasing or
+/// deactivating them would leave the library without one. Admins who left, wait for
+/// approval or were erased do not count.
+pub fn is_last_admin(conn: &Connection, target: &User) -> ApiResult<bool> {
+    if target.role != Role::Admin || !target.status.may_sign_in() || target.erased_at.is_some() {
+        return Ok(false);
+    }
+    let working: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND status IN ('active', 'blocked')
+         AND erased_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(working <= 1)
 }
 
 /// Deletes the user (their reset tokens go with them by cascade).

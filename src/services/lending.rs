@@ -79,6 +79,12 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Staff at the desk, for answers that only staff routes give.
+    pub const DESK: Actor = Actor {
+        id: UserId::new(0),
+        staff: true,
+    };
+
     pub fn of(user: &User) -> Actor {
         Actor {
             id: user.id,
@@ -240,9 +246,15 @@ pub fn renew(
         }
         LoanStatus::Active => {}
     }
+    // Renewing is borrowing for longer: a patron who may not borrow may not renew.
     let policy = match out.user_id {
         Some(reader) => match user::find(conn, reader)? {
-            Some(patron) => policy.for_patron(conn, &patron)?,
+            Some(patron) => {
+                if let Some(refusal) = desk::standing(&patron, now) {
+                    return Err(refusal.into());
+                }
+                policy.for_patron(conn, &patron)?
+            }
             None => policy,
         },
         None => policy,

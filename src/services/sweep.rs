@@ -16,7 +16,7 @@ use crate::db::Db;
 use crate::error::ApiResult;
 use rusqlite::Connection;
 
-use crate::models::{hold, library_settings, loan, now};
+use crate::models::{audit, hold, library_settings, loan, now};
 use crate::services::lending::{self, Policy};
 
 /// How often the sweep looks; a freed copy waits at most this long for the next reader.
@@ -29,7 +29,10 @@ pub async fn sweep(db: &Db, policy: Policy) -> ApiResult<usize> {
         .run(|conn| {
             let due = hold::books_to_settle(conn, now())?;
             let history = match history_cutoff(conn, now())? {
-                Some(cutoff) => loan::any_linked_returned_by(conn, cutoff)?,
+                Some(cutoff) => {
+                    loan::any_linked_returned_by(conn, cutoff)?
+                        || audit::any_reading_linked_by(conn, cutoff)?
+                }
                 None => false,
             };
             Ok((due, history))
@@ -56,7 +59,10 @@ fn history_cutoff(conn: &Connection, now: i64) -> ApiResult<Option<i64>> {
 /// keeps it); returns how many loans lost their reader. Also run when the setting changes.
 pub fn anonymise_history(conn: &Connection, now: i64) -> ApiResult<usize> {
     match history_cutoff(conn, now)? {
-        Some(cutoff) => loan::anonymise_returned_by(conn, cutoff),
+        Some(cutoff) => {
+            audit::unlink_reading_by(conn, cutoff)?;
+            loan::anonymise_returned_by(conn, cutoff)
+        }
         None => Ok(0),
     }
 }

@@ -41,6 +41,10 @@ pub struct PatronView {
     pub can_sign_in: bool,
     /// Their personal data was erased.
     pub erased: bool,
+    /// How many copies they have out (in the patron list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub loans_out: Option<i64>,
 }
 
 impl PatronView {
@@ -61,6 +65,7 @@ impl PatronView {
             blocked_reason: user.blocked_reason.clone(),
             can_sign_in: user.can_sign_in(),
             erased: user.erased_at.is_some(),
+            loans_out: None,
         }
     }
 }

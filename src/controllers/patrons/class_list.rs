@@ -15,6 +15,7 @@ use crate::domain::item::Barcode;
 use crate::domain::{Email, PatronStatus, Role};
 use crate::error::{ApiResult, AppError, ErrorEnvelope, Refusal};
 use crate::models::audit::{self, Action};
+use crate::models::now;
 use crate::models::user::{self, PatronRecord, User};
 use crate::views::envelope::{Envelope, Reply, Success};
 use crate::views::input::{Fields, Multipart};
@@ -280,7 +281,11 @@ fn plan_line(conn: &Connection, line: &Line) -> ApiResult<(RowAction, Option<Use
             }
             None => None,
         },
-        None => user::find_by_name_in_group(conn, name.unwrap_or_default(), line.group.as_deref())?,
+        None => user::find_member_by_name_in_group(
+            conn,
+            name.unwrap_or_default(),
+            line.group.as_deref(),
+        )?,
     };
     if let Some(email) = &line.email {
         if let Some(other) = user::find_by_email(conn, email)? {
@@ -396,6 +401,17 @@ fn run_import(
             _ => continue,
         };
         user::save_patron(conn, patron.id, &record_for(&patron, line))?;
+        let action = match row.action {
+            RowAction::Create => "patron.create",
+            _ => "patron.update",
+        };
+        audit::record(
+            conn,
+            staff,
+            Action::new(action, "patron", patron.id.get())
+                .patron(patron.id)
+                .detail(format!("class list line {}", line.number)),
+        )?;
         let saved = user::find(conn, patron.id)?.ok_or(AppError::NotFound)?;
         row.patron_id = Some(saved.id);
         row.card_number = saved.card_number;
@@ -539,8 +555,10 @@ pub struct SchoolYearReport {
 pub(crate) async fn school_year(
     staff: Librarian,
     db: &State<Db>,
+    config: &State<Config>,
     body: Fields<SchoolYearRequest>,
 ) -> Reply {
+    let policy = crate::services::lending::Policy::from_config(config);
     let request = body.0;
     let mut problems = crate::views::input::Problems::default();
     let group = problems.required("group", request.group.as_deref(), |raw| {
@@ -575,7 +593,7 @@ pub(crate) async fn school_year(
     let dry_run = request.dry_run;
     let staff = staff.0;
     let work = move |conn: &Connection| -> ApiResult<SchoolYearReport> {
-        let members = user::in_group(conn, &group)?;
+        let members = user::members_in_group(conn, &group)?;
         let card_of = |p: &User| p.card_number.as_deref().map(str::to_lowercase);
         let strangers: Vec<&String> = cards
             .iter()
@@ -603,9 +621,24 @@ pub(crate) async fn school_year(
                 let mut record = current_record(patron);
                 record.group = Some(new_group.clone());
                 user::save_patron(conn, patron.id, &record)?;
+                audit::record(
+                    conn,
+                    &staff,
+                    Action::new("patron.update", "patron", patron.id.get())
+                        .patron(patron.id)
+                        .detail(format!("moved from {group} to {new_group}")),
+                )?;
             }
             for patron in &go {
                 user::set_status(conn, patron.id, PatronStatus::Left)?;
+                crate::services::lending::cancel_holds_of(conn, policy, patron.id, now())?;
+                audit::record(
+                    conn,
+                    &staff,
+                    Action::new("patron.leave", "patron", patron.id.get())
+                        .patron(patron.id)
+                        .detail(format!("end of the school year in {group}")),
+                )?;
             }
             audit::record(
                 conn,

@@ -274,10 +274,13 @@ pub struct CheckIn {
     pub hold: Option<(Hold, User)>,
 }
 
-/// The desk's unknown-code answer: a patron's card scanned in the copy field is named.
-pub fn unknown_barcode(conn: &Connection, barcode: &str) -> ApiResult<AppError> {
+/// The desk's unknown-code answer: a patron's card scanned in the copy field is named to
+/// staff, and to its owner. Anyone else hears only that no copy has the code: whose card
+/// it is is not theirs to learn.
+pub fn unknown_barcode(conn: &Connection, barcode: &str, actor: Actor) -> ApiResult<AppError> {
     let code = barcode.trim();
-    if let Some(patron) = user::find_by_card(conn, code)? {
+    let card = user::find_by_card(conn, code)?;
+    if let Some(patron) = card.filter(|owner| actor.may_act_for(owner.id).is_ok()) {
         return Ok(Refusal::new(
             "patron_card_not_item",
             "barcode",
@@ -305,7 +308,7 @@ pub fn unknown_barcode(conn: &Connection, barcode: &str) -> ApiResult<AppError> 
 /// or in-transit copy is back. It then goes to the first waiting reader, if any.
 pub fn check_in(conn: &Connection, policy: Policy, barcode: &str, now: i64) -> ApiResult<CheckIn> {
     let Some(copy) = item::find_by_barcode(conn, barcode)? else {
-        return Err(unknown_barcode(conn, barcode)?);
+        return Err(unknown_barcode(conn, barcode, Actor::DESK)?);
     };
     settle(conn, policy, copy.book_id, now)?;
     let copy = item::find(conn, copy.id)?.ok_or(AppError::NotFound)?;

@@ -704,3 +704,41 @@ fn the_school_year_step_checks_its_fields_and_is_for_staff() {
         (Some("5B".into()), "active".into())
     );
 }
+
+#[test]
+fn the_school_year_moves_members_only_and_lists_leave_staff_alone() {
+    let s = school();
+    let (app, staff) = (&s.app, s.librarian.as_str());
+    // The librarian is in 5B too (a class teacher).
+    app.patch(
+        &format!("/patrons/{}", s.librarian_id),
+        Some(&s.admin),
+        json!({"full_name": "Libby Teacher", "group": "5B"}),
+    )
+    .expect(200);
+    let ana = pupil(app, staff, "Ana Lima", "5B");
+    let done = app
+        .post(
+            "/patrons/school-year",
+            Some(staff),
+            json!({"group": "5B", "new_group": "6B", "cards": [card(&ana)]}),
+        )
+        .expect(200);
+    assert_eq!(done.result()["moved"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        done.result()["left"].as_array().unwrap().len(),
+        0,
+        "{}",
+        done.body
+    );
+    let libby = app
+        .get(&format!("/patrons/{}", s.librarian_id), Some(&s.admin))
+        .expect(200);
+    assert_eq!(libby.result()["patron"]["status"], "active");
+    assert_eq!(libby.result()["patron"]["group"], "5B");
+    // A class list line naming the teacher, without a card, adds a pupil of that name
+    // rather than changing the teacher's record.
+    let csv = "name,group\nLibby Teacher,5B\n";
+    let preview = import(app, Some(staff), true, csv.as_bytes()).expect(200);
+    assert_eq!(preview.result()["rows"][0]["action"], "create");
+}

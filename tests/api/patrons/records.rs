@@ -625,3 +625,190 @@ fn a_librarian_manages_members_but_not_other_staff() {
     app.patch("/patrons/9999", Some(&s.librarian), json!({"note": "x"}))
         .expect(404);
 }
+
+#[test]
+fn a_member_learns_nothing_about_other_peoples_cards() {
+    let s = school();
+    let (app, staff) = (&s.app, s.librarian.as_str());
+    let ana = pupil(app, staff, "Ana Lima", "5B");
+    let (_, member) = app.user("mia");
+    // A card typed where a copy's barcode goes: staff hear whose card it is…
+    let told = app
+        .post(
+            "/loans",
+            Some(staff),
+            json!({"barcode": card_of(&ana), "user_id": id_of(&ana)}),
+        )
+        .expect(422);
+    assert!(told.body["detail"].as_str().unwrap().contains("Ana Lima"));
+    // …a member only that no copy has that code.
+    let hidden = app
+        .post("/loans", Some(&member), json!({"barcode": card_of(&ana)}))
+        .expect(404);
+    assert_eq!(hidden.body["code"], "unknown_barcode");
+    assert!(!hidden.body.to_string().contains("Ana"), "{}", hidden.body);
+    // Someone else's card, real or not, is the same refusal.
+    let dune = book(app, staff, "Dune", 1);
+    for card in [card_of(&ana), "P999999".to_string()] {
+        app.post(
+            "/loans",
+            Some(&member),
+            json!({"card_number": card, "book_id": dune}),
+        )
+        .expect(403);
+    }
+}
+
+#[test]
+fn a_blocked_patron_cannot_renew_and_one_who_leaves_gives_up_their_holds() {
+    let s = school();
+    let (app, staff) = (&s.app, s.librarian.as_str());
+    let dune = book(app, staff, "Dune", 1);
+    let emma = book(app, staff, "Emma", 1);
+    let ana = pupil(app, staff, "Ana Lima", "5B");
+    let ben = pupil(app, staff, "Ben Okafor", "5B");
+    let loan = lend(app, staff, &card_of(&ana), dune).expect(201).result()["id"]
+        .as_i64()
+        .unwrap();
+    app.patch(
+        &format!("/patrons/{}", id_of(&ana)),
+        Some(staff),
+        json!({"status": "blocked", "blocked_reason": "late fees"}),
+    )
+    .expect(200);
+    let refused = app
+        .post(&format!("/loans/{loan}/renew"), Some(staff), json!({}))
+        .expect(409);
+    assert_eq!(refused.body["code"], "patron_blocked");
+
+    // Ben holds Emma (ready at once, kept on the hold shelf); then he leaves.
+    let hold = app
+        .post(
+            &format!("/books/{emma}/holds"),
+            Some(staff),
+            json!({"user_id": id_of(&ben)}),
+        )
+        .expect(201);
+    assert_eq!(hold.result()["status"], "ready");
+    app.patch(
+        &format!("/patrons/{}", id_of(&ben)),
+        Some(staff),
+        json!({"status": "left"}),
+    )
+    .expect(200);
+    let holds = app
+        .get(&format!("/holds?book_id={emma}"), Some(staff))
+        .expect(200);
+    assert_eq!(holds.result()[0]["status"], "cancelled", "{}", holds.body);
+    let emma_now = app.get(&format!("/books/{emma}"), None).expect(200);
+    assert_eq!(emma_now.result()["available"], 1, "back on the shelf");
+}
+
+#[test]
+fn the_last_admin_who_can_sign_in_stays() {
+    let s = school();
+    let app = &s.app;
+    // A second admin, who then leaves: they no longer count.
+    let (other, _) = app.user("ops");
+    app.patch(
+        &format!("/users/{other}/role"),
+        Some(&s.admin),
+        json!({"role": "admin"}),
+    )
+    .expect(200);
+    app.patch(
+        &format!("/patrons/{other}"),
+        Some(&s.admin),
+        json!({"status": "left"}),
+    )
+    .expect(200);
+    let me = app.get("/users/me", Some(&s.admin)).expect(200).result()["id"]
+        .as_i64()
+        .unwrap();
+    app.patch(
+        &format!("/patrons/{me}"),
+        Some(&s.admin),
+        json!({"status": "left"}),
+    )
+    .expect_field_error(409, "status");
+    app.post(&format!("/patrons/{me}/erase"), Some(&s.admin), json!({}))
+        .expect_field_error(409, "id");
+    app.delete(&format!("/users/{me}"), Some(&s.admin))
+        .expect_field_error(409, "id");
+    app.patch(
+        &format!("/users/{me}/role"),
+        Some(&s.admin),
+        json!({"role": "member"}),
+    )
+    .expect_field_error(409, "role");
+    // The one who left can be erased: they were not the last.
+    app.post(
+        &format!("/patrons/{other}/erase"),
+        Some(&s.admin),
+        json!({}),
+    )
+    .expect(200);
+    app.get("/users/me", Some(&s.admin)).expect(200);
+}
+
+#[test]
+fn a_username_cannot_shadow_a_pupils_card() {
+    let s = school();
+    let (app, staff) = (&s.app, s.librarian.as_str());
+    let ana = pupil(app, staff, "Ana Lima", "5B");
+    let card = card_of(&ana);
+    app.patch(
+        &format!("/patrons/{}", id_of(&ana)),
+        Some(staff),
+        json!({"pin": "8642"}),
+    )
+    .expect(200);
+    // Someone registers the card number as their username.
+    app.post(
+        "/users/register",
+        None,
+        json!({"email": "sly@example.org", "username": card.to_lowercase(), "password": PASSWORD}),
+    )
+    .expect(201);
+    let login = app
+        .post(
+            "/users/login",
+            None,
+            json!({"card_number": card, "pin": "8642"}),
+        )
+        .expect(200);
+    assert_eq!(login.result()["full_name"], "Ana Lima");
+}
+
+#[test]
+fn the_log_forgets_who_read_what_with_the_loan_history() {
+    let s = school();
+    let (app, staff) = (&s.app, s.librarian.as_str());
+    let dune = book(app, staff, "Dune", 1);
+    let ana = pupil(app, staff, "Ana Lima", "5B");
+    let loan = lend(app, staff, &card_of(&ana), dune).expect(201).result()["id"]
+        .as_i64()
+        .unwrap();
+    app.post(&format!("/loans/{loan}/return"), Some(staff), json!({}))
+        .expect(200);
+    let reading = |app: &crate::common::TestApp| -> i64 {
+        app.sql()
+            .query_row(
+                "SELECT COUNT(*) FROM audit WHERE subject_type = 'loan' AND patron_id IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(reading(app), 2, "lent and returned, both naming Ana");
+    app.patch("/settings", Some(&s.admin), json!({"loan_history_days": 0}))
+        .expect(200);
+    assert_eq!(reading(app), 0);
+    let entries = app.get("/audit?per_page=100", Some(&s.admin)).expect(200);
+    assert!(entries
+        .result()
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "loan.return" && e["patron_id"].is_null()));
+}

@@ -33,6 +33,10 @@ fn the_last_releases_database_upgrades_with_everyone_and_every_loan_kept() {
     std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join(EXAMPLE), &path).unwrap();
     let old = Connection::open(&path).unwrap();
     assert_eq!(one(&old, "PRAGMA user_version"), 7);
+    // As if the newest user and loan had been deleted before the upgrade: their ids must
+    // not come back.
+    old.execute_batch("UPDATE sqlite_sequence SET seq = 500 WHERE name IN ('users', 'loans')")
+        .unwrap();
     let before = counts(&old);
     let people: Vec<(i64, String, String, Option<String>)> = old
         .prepare("SELECT id, username, email, card_number FROM users ORDER BY id")
@@ -56,6 +60,14 @@ fn the_last_releases_database_upgrades_with_everyone_and_every_loan_kept() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(after, people);
+    assert_eq!(
+        one(
+            &conn,
+            "SELECT MIN(seq) FROM sqlite_sequence WHERE name IN ('users', 'loans')"
+        ),
+        500,
+        "ids are never handed out twice"
+    );
     assert_eq!(
         one(&conn, "SELECT COUNT(*) FROM users WHERE status <> 'active'"),
         0
@@ -101,7 +113,8 @@ fn the_last_releases_database_upgrades_with_everyone_and_every_loan_kept() {
     let token = login.body["access_token"].as_str().unwrap().to_string();
     let settings = app.get("/settings", Some(&token)).expect(200);
     assert_eq!(settings.result()["registration"], "open");
-    app.register("newcomer");
+    let newcomer = app.register("newcomer");
+    assert_eq!(newcomer["id"], 501);
     let loans = app.get("/loans?per_page=100", Some(&token)).expect(200);
     assert_eq!(loans.body["meta"]["total"], before.1);
     assert!(loans
