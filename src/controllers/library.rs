@@ -328,11 +328,12 @@ fn day_start(day: &str) -> Option<i64> {
 
 /// The audit log (admins), newest first: who did what to loans, returns, holds, copies
 /// and patrons. `person` is a user id — entries they made or that concern them; `from`
-/// and `to` are days (YYYY-MM-DD, both included).
+/// and `to` are days (YYYY-MM-DD, both included), `date` one day.
 #[utoipa::path(tag = "library", security(("bearer" = []), ("access_token" = [])), params(
     ("person" = Option<i64>, Query, minimum = 1, description = "A user id: what they did, or what was done for them"),
     ("from" = Option<String>, Query, format = Date, description = "First day, YYYY-MM-DD"),
     ("to" = Option<String>, Query, format = Date, description = "Last day, YYYY-MM-DD"),
+    ("date" = Option<String>, Query, format = Date, description = "One day, YYYY-MM-DD (as `from` and `to` both that day)"),
     ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
     ("per_page" = Option<u32>, Query, minimum = 1, maximum = 100),
 ), responses(
@@ -357,10 +358,15 @@ pub(crate) async fn audit_log(_admin: Admin, db: &State<Db>, query: QueryParams)
             }
         }
     };
+    let one_day = day("date")?;
     let filter = Filter {
         person,
-        from: day("from")?,
-        to: day("to")?.map(|start| start + 86_400),
+        from: day("from")?.max(one_day),
+        to: [day("to")?, one_day]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|start| start + 86_400),
     };
     let (entries, total) = db.run(move |conn| audit::list(conn, filter, page)).await?;
     let views: Vec<AuditView> = entries

@@ -322,6 +322,12 @@ fn the_log_is_filtered_by_day_both_days_included() {
         "`to` includes its day"
     );
     assert_eq!(total(format!("&from={tomorrow}")), 0);
+    assert_eq!(
+        total(format!("&date={today}")),
+        made_between(&s.app, &today, &today),
+        "`date` is one day"
+    );
+    assert_eq!(total(format!("&date={yesterday}")), 0);
     assert_eq!(total(format!("&to={yesterday}")), 0);
     assert_eq!(total(format!("&from={tomorrow}&to={yesterday}")), 0);
     // A day filter and a person filter together.
