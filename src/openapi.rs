@@ -231,10 +231,38 @@ fn every_encoding(body: &mut RequestBody) {
     }
 }
 
+/// Rules between fields that derived schemas cannot state, written into the component
+/// schemas: a login names someone (`email`, `username` or `card_number`) and gives a
+/// secret (`password` or `pin`); a patron gets a PIN or a password, not both.
+fn field_rules(document: &mut serde_json::Value) {
+    let any_of = |names: &[&str]| {
+        let each: Vec<serde_json::Value> = names
+            .iter()
+            .map(|name| serde_json::json!({ "required": [name] }))
+            .collect();
+        serde_json::json!({ "anyOf": each })
+    };
+    let schemas = &mut document["components"]["schemas"];
+    if let Some(login) = schemas.get_mut("LoginRequest") {
+        login["allOf"] = serde_json::json!([
+            any_of(&["email", "username", "card_number"]),
+            any_of(&["password", "pin"]),
+        ]);
+    }
+    for name in ["PatronRequest", "NewPatronRequest"] {
+        if let Some(patron) = schemas.get_mut(name) {
+            patron["not"] = serde_json::json!({ "required": ["pin", "password"] });
+        }
+    }
+}
+
 static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-    ApiDoc::openapi()
-        .to_json()
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    let mut document = match serde_json::to_value(ApiDoc::openapi()) {
+        Ok(document) => document,
+        Err(e) => return format!("{{\"error\": \"{e}\"}}"),
+    };
+    field_rules(&mut document);
+    serde_json::to_string(&document).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 });
 
 pub fn routes() -> Vec<Route> {

@@ -217,7 +217,7 @@ fn may_see_others(conn: &rusqlite::Connection, viewer: &User) -> Result<(), AppE
 pub(crate) async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> Reply {
     let page = paging::parse(query.get("page")?, query.get("per_page")?)?;
     let q = query.get("q")?.map(str::to_string);
-    if q.as_ref().is_some_and(|q| q.len() > 32) {
+    if q.as_ref().is_some_and(|q| q.chars().count() > 32) {
         return Err(AppError::invalid("q", "must be at most 32 characters"));
     }
     let viewer = auth.0.clone();

@@ -133,16 +133,16 @@ pub struct LoginRequest {
     #[schema(nullable = false, min_length = 1, max_length = 254)]
     pub email: Option<String>,
     /// Accepted in place of `email`.
-    #[schema(nullable = false, max_length = 254)]
+    #[schema(nullable = false, min_length = 1, max_length = 254)]
     pub username: Option<String>,
     /// Accepted in place of `email`: a pupil signs in with their card.
-    #[schema(nullable = false, max_length = 254)]
+    #[schema(nullable = false, min_length = 1, max_length = 254)]
     pub card_number: Option<String>,
     /// At most 72 bytes of UTF-8.
     #[schema(nullable = false, min_length = 1, max_length = 72, format = Password)]
     pub password: Option<String>,
     /// Accepted in place of `password`.
-    #[schema(nullable = false, max_length = 72, format = Password)]
+    #[schema(nullable = false, min_length = 1, max_length = 72, format = Password)]
     pub pin: Option<String>,
     /// The `device_token` an earlier login of this account answered, if the client kept
     /// it: failed logins from elsewhere then do not hold this client back. One that is not
@@ -181,40 +181,52 @@ const MAX_LOGIN_LEN: usize = Email::MAX_LEN;
 impl LoginRequest {
     pub fn validate(self) -> Result<Login, AppError> {
         let mut problems = Problems::default();
-        let login = self
-            .email
-            .or(self.username)
-            .or(self.card_number)
-            .map(|l| l.trim().to_string())
-            .filter(|l| !l.is_empty());
-        let login = match login {
+        // The first of the names given is the one signed in with; a name given empty is
+        // a mistake to tell, not a reason to look at the next.
+        let named = [
+            ("email", self.email),
+            ("username", self.username),
+            ("card_number", self.card_number),
+        ]
+        .into_iter()
+        .find_map(|(field, value)| value.map(|v| (field, v)));
+        let login = match named {
             None => {
-                problems.note("email", "is required");
-                None
-            }
-            Some(l) if l.len() > MAX_LOGIN_LEN => {
                 problems.note(
                     "email",
-                    format!("must be at most {MAX_LOGIN_LEN} characters"),
+                    "is required: an e-mail address, username or card number",
                 );
                 None
             }
-            Some(l) => Some(l),
+            Some((field, l)) if l.is_empty() => {
+                problems.note(field, "must not be empty");
+                None
+            }
+            Some((field, l)) if l.chars().count() > MAX_LOGIN_LEN => {
+                problems.note(field, format!("must be at most {MAX_LOGIN_LEN} characters"));
+                None
+            }
+            Some((_, l)) => Some(l.trim().to_string()),
         };
-        if self.pin.as_ref().is_some_and(|pin| pin.len() > 72) {
-            problems.note("pin", "must be at most 72 bytes");
-        }
-        let secret = self.password.filter(|p| !p.is_empty());
-        let password = match secret.or(self.pin).filter(|p| !p.is_empty()) {
+        let secret = match (self.password, self.pin) {
+            (Some(password), _) => Some(("password", password)),
+            (None, Some(pin)) => Some(("pin", pin)),
+            (None, None) => None,
+        };
+        let password = match secret {
             None => {
-                problems.note("password", "is required");
+                problems.note("password", "is required: the password or the PIN");
                 None
             }
-            Some(p) if p.len() > 72 => {
-                problems.note("password", "must be at most 72 bytes");
+            Some((field, p)) if p.is_empty() => {
+                problems.note(field, "must not be empty");
                 None
             }
-            Some(p) => Some(p),
+            Some((field, p)) if p.len() > 72 => {
+                problems.note(field, "must be at most 72 bytes");
+                None
+            }
+            Some((_, p)) => Some(p),
         };
         let device_token = match self.device_token.filter(|t| !t.is_empty()) {
             Some(t) if t.len() > MAX_DEVICE_TOKEN_LEN => {

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::common::TestApp;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// `/users/<id>/image?<x>` → `/users/{id}/image`; `<path..>` → `{path}`.
 fn openapi_path(rocket_path: &str) -> String {
@@ -410,4 +410,40 @@ fn every_documented_limit_is_the_one_the_server_applies() {
             "{path}"
         );
     }
+}
+
+/// Rules between fields are in the document too: a login names someone and gives a secret;
+/// a patron gets a PIN or a password, not both.
+#[test]
+fn rules_between_fields_are_documented() {
+    let app = TestApp::new();
+    let doc = document(&app);
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["LoginRequest"]["allOf"],
+        json!([
+            {"anyOf": [{"required": ["email"]}, {"required": ["username"]}, {"required": ["card_number"]}]},
+            {"anyOf": [{"required": ["password"]}, {"required": ["pin"]}]},
+        ])
+    );
+    for name in ["PatronRequest", "NewPatronRequest"] {
+        assert_eq!(
+            schemas[name]["not"],
+            json!({"required": ["pin", "password"]}),
+            "{name}"
+        );
+    }
+    // And the server keeps them.
+    app.post("/users/login", None, json!({"password": "x"}))
+        .expect_field_error(400, "email");
+    app.post("/users/login", None, json!({"username": "", "pin": "1234"}))
+        .expect_field_error(400, "username");
+    app.post(
+        "/users/login",
+        None,
+        json!({"card_number": "P1", "pin": ""}),
+    )
+    .expect_field_error(400, "pin");
+    app.post("/users/login", None, json!({"card_number": "P1"}))
+        .expect_field_error(400, "password");
 }

@@ -36,6 +36,11 @@ pub(super) fn parse<T: DeserializeOwned + ToSchema>(
                     problems.insert(name.clone(), problem.into());
                 }
             }
+            Some(kind @ (Kind::Number | Kind::Boolean)) if text_only => {
+                if let Err(problem) = from_text(value, kind) {
+                    problems.insert(name.clone(), problem.into());
+                }
+            }
             _ => {}
         }
     }
@@ -76,6 +81,29 @@ fn whole_number(value: &mut Value, text_only: bool) -> Result<(), &'static str> 
         Value::String(_) => Err(TEXT_NOT_WHOLE),
         _ => Err(NOT_WHOLE),
     }
+}
+
+/// In a form or multipart body, where every value is text: "12.5" is the number a number
+/// field asks for, "true" and "false" the yes or no a boolean field asks for; empty text or
+/// "null" is "not given".
+fn from_text(value: &mut Value, kind: Kind) -> Result<(), &'static str> {
+    let Value::String(text) = value else {
+        return Ok(());
+    };
+    *value = match (text.as_str(), kind) {
+        ("" | "null", _) => Value::Null,
+        ("true", Kind::Boolean) => Value::Bool(true),
+        ("false", Kind::Boolean) => Value::Bool(false),
+        (number, Kind::Number) => number
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
+            .ok_or(kind.expected())?,
+        _ => return Err(kind.expected()),
+    };
+    Ok(())
 }
 
 /// A whole number as a JSON number: `7`, or `7.0`, which JSON Schema also calls an

@@ -812,3 +812,67 @@ fn the_log_forgets_who_read_what_with_the_loan_history() {
         .iter()
         .any(|e| e["action"] == "loan.return" && e["patron_id"].is_null()));
 }
+
+/// A form carries only text: "false" is the boolean and "12.50" the number a field asks for.
+#[test]
+fn forms_set_yes_or_no_and_numbers_as_text() {
+    use crate::common::Payload;
+    use rocket::http::Method;
+    let s = school();
+    let app = &s.app;
+    let form = |pairs: &[(&str, &str)]| {
+        Payload::Form(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    };
+    let on = app
+        .send(
+            Method::Patch,
+            "/settings",
+            Some(&s.admin),
+            form(&[("members_see_names", "true"), ("loan_history_days", "30")]),
+        )
+        .expect(200);
+    assert_eq!(on.result()["members_see_names"], true);
+    assert_eq!(on.result()["loan_history_days"], 30);
+    let off = app
+        .send(
+            Method::Patch,
+            "/settings",
+            Some(&s.admin),
+            form(&[
+                ("members_see_names", "false"),
+                ("loan_history_days", "null"),
+            ]),
+        )
+        .expect(200);
+    assert_eq!(off.result()["members_see_names"], false);
+    assert!(off.result()["loan_history_days"].is_null());
+    app.send(
+        Method::Patch,
+        "/settings",
+        Some(&s.admin),
+        form(&[("members_see_names", "maybe")]),
+    )
+    .expect_field_error(400, "members_see_names");
+    let dune = book(app, &s.librarian, "Dune", 0);
+    let copy = app
+        .send(
+            Method::Post,
+            &format!("/books/{dune}/items"),
+            Some(&s.librarian),
+            form(&[("price", "12.50")]),
+        )
+        .expect(201);
+    assert_eq!(copy.result()["price"], 12.5);
+    app.send(
+        Method::Post,
+        &format!("/books/{dune}/items"),
+        Some(&s.librarian),
+        form(&[("price", "cheap")]),
+    )
+    .expect_field_error(400, "price");
+}
