@@ -88,19 +88,12 @@ pub(crate) async fn add(
     config: &State<Config>,
     body: Fields<ItemRequest>,
 ) -> Reply {
-    let request = body.0;
-    if request.status.is_some() {
-        return Err(AppError::invalid(
-            "status",
-            "a new copy is available; change its status afterwards",
-        ));
-    }
-    let change = request.validate(&ItemFields::default())?;
+    let change = body.0.validate(&ItemFields::default())?;
     let rules = CopyRules::from_config(config);
     let added = db
         .write(move |tx| {
             let at = now();
-            let copy = copies::add(
+            let mut copy = copies::add(
                 tx,
                 rules.policy,
                 id,
@@ -109,6 +102,11 @@ pub(crate) async fn add(
                 &rules.prefix,
                 at,
             )?;
+            // A copy may arrive in repair, say: the status is set as a change would set
+            // it, in the same transaction, so a refused one adds nothing.
+            if let Some(status) = change.status {
+                copy = copies::set_status(tx, rules.policy, &copy, status, at)?;
+            }
             audit::record(tx, &staff.0, item_action("item.create", &copy))?;
             view(tx, &copy)
         })

@@ -527,7 +527,9 @@ pub struct SchoolYearRequest {
     )]
     pub new_group: Option<String>,
     /// The card numbers of those staying; everyone else in the group leaves.
-    #[schema(required = true, nullable = false, max_items = 5000)]
+    /// At least one: a list that came empty is more likely a mistake than a whole class
+    /// leaving (staff mark leavers one by one on the patron list).
+    #[schema(required = true, nullable = false, min_items = 1, max_items = 5000)]
     pub cards: Option<Vec<String>>,
     /// true: only say what would happen.
     #[serde(default)]
@@ -570,6 +572,14 @@ pub(crate) async fn school_year(
     let cards = match request.cards {
         None => {
             problems.note("cards", "is required: the card numbers of those staying");
+            None
+        }
+        Some(cards) if cards.iter().all(|c| c.trim().is_empty()) => {
+            problems.note(
+                "cards",
+                "must list at least one card of those staying; to let a whole group go, \
+                 mark them as left on the patron list",
+            );
             None
         }
         Some(cards) if cards.len() > MAX_ROWS => {

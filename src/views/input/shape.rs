@@ -37,9 +37,13 @@ pub(super) fn parse<T: DeserializeOwned + ToSchema>(
                 }
             }
             Some(kind @ (Kind::Number | Kind::Boolean)) if text_only => {
-                if let Err(problem) = from_text(value, kind) {
+                if let Err(problem) = from_text(value, kind, shape.nullable(name)) {
                     problems.insert(name.clone(), problem.into());
                 }
+            }
+            // "null" is how a form says null, for a field that may be null.
+            Some(_) if text_only && shape.nullable(name) && *value == "null" => {
+                *value = Value::Null;
             }
             _ => {}
         }
@@ -85,13 +89,13 @@ fn whole_number(value: &mut Value, text_only: bool) -> Result<(), &'static str> 
 
 /// In a form or multipart body, where every value is text: "12.5" is the number a number
 /// field asks for, "true" and "false" the yes or no a boolean field asks for; empty text or
-/// "null" is "not given".
-fn from_text(value: &mut Value, kind: Kind) -> Result<(), &'static str> {
+/// "null" is null where the field may be null.
+fn from_text(value: &mut Value, kind: Kind, nullable: bool) -> Result<(), &'static str> {
     let Value::String(text) = value else {
         return Ok(());
     };
     *value = match (text.as_str(), kind) {
-        ("" | "null", _) => Value::Null,
+        ("" | "null", _) if nullable => Value::Null,
         ("true", Kind::Boolean) => Value::Bool(true),
         ("false", Kind::Boolean) => Value::Bool(false),
         (number, Kind::Number) => number
@@ -241,9 +245,27 @@ impl Kind {
     }
 }
 
+/// Whether a field's schema takes null: `[T, "null"]`, or one of several choices null
+/// (`Option` of a named type).
+fn takes_null(schema: &RefOr<Schema>) -> bool {
+    let is_null = |item: &RefOr<Schema>| matches!(item, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null));
+    match schema {
+        RefOr::T(Schema::Object(object)) => match &object.schema_type {
+            SchemaType::Array(types) => types.contains(&Type::Null),
+            SchemaType::Type(Type::Null) => true,
+            _ => false,
+        },
+        RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter().any(is_null),
+        RefOr::T(Schema::AnyOf(any_of)) => any_of.items.iter().any(is_null),
+        _ => false,
+    }
+}
+
 /// What a request type's schema says of its top-level fields.
 struct Shape {
     fields: Vec<(String, Kind)>,
+    /// The fields whose schema takes null.
+    nullable: Vec<String>,
     required: Vec<String>,
     /// `additionalProperties: false`: fields it does not name are refused.
     closed: bool,
@@ -257,6 +279,7 @@ impl Shape {
             // Not an object with fields: nothing to check before serde.
             return Shape {
                 fields: Vec::new(),
+                nullable: Vec::new(),
                 required: Vec::new(),
                 closed: false,
             };
@@ -267,12 +290,22 @@ impl Shape {
                 .iter()
                 .map(|(name, schema)| (name.clone(), Kind::of(schema, &named)))
                 .collect(),
+            nullable: object
+                .properties
+                .iter()
+                .filter(|(_, schema)| takes_null(schema))
+                .map(|(name, _)| name.clone())
+                .collect(),
             closed: matches!(
                 object.additional_properties.as_deref(),
                 Some(AdditionalProperties::FreeForm(false))
             ),
             required: object.required,
         }
+    }
+
+    fn nullable(&self, field: &str) -> bool {
+        self.nullable.iter().any(|name| name == field)
     }
 
     fn kind_of(&self, field: &str) -> Option<Kind> {

@@ -660,6 +660,14 @@ fn the_school_year_step_checks_its_fields_and_is_for_staff() {
         (json!({"group": "5B", "cards": cards}), "new_group"),
         (json!({"group": "5B", "new_group": "6B"}), "cards"),
         (
+            json!({"group": "5B", "new_group": "6B", "cards": []}),
+            "cards",
+        ),
+        (
+            json!({"group": "5B", "new_group": "6B", "cards": [" "]}),
+            "cards",
+        ),
+        (
             json!({"group": "  ", "new_group": "6B", "cards": cards}),
             "group",
         ),

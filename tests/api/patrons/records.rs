@@ -851,13 +851,37 @@ fn forms_set_yes_or_no_and_numbers_as_text() {
         .expect(200);
     assert_eq!(off.result()["members_see_names"], false);
     assert!(off.result()["loan_history_days"].is_null());
-    app.send(
-        Method::Patch,
-        "/settings",
-        Some(&s.admin),
-        form(&[("members_see_names", "maybe")]),
-    )
-    .expect_field_error(400, "members_see_names");
+    // null is a value only where the field takes null: members_see_names does not.
+    for text in ["maybe", "null", ""] {
+        app.send(
+            Method::Patch,
+            "/settings",
+            Some(&s.admin),
+            form(&[("members_see_names", text)]),
+        )
+        .expect_field_error(400, "members_see_names");
+    }
+    // A PIN set, then taken away by a form's "null".
+    let ana = pupil(app, &s.librarian, "Ana Lima", "5B");
+    let path = format!("/patrons/{}", id_of(&ana));
+    let set = app
+        .send(
+            Method::Patch,
+            &path,
+            Some(&s.librarian),
+            form(&[("pin", "2468")]),
+        )
+        .expect(200);
+    assert_eq!(set.result()["can_sign_in"], true);
+    let unset = app
+        .send(
+            Method::Patch,
+            &path,
+            Some(&s.librarian),
+            form(&[("pin", "null")]),
+        )
+        .expect(200);
+    assert_eq!(unset.result()["can_sign_in"], false);
     let dune = book(app, &s.librarian, "Dune", 0);
     let copy = app
         .send(
