@@ -233,7 +233,8 @@ fn every_encoding(body: &mut RequestBody) {
 
 /// Rules between fields that derived schemas cannot state, written into the component
 /// schemas: a login names someone (`email`, `username` or `card_number`) and gives a
-/// secret (`password` or `pin`); a patron gets a PIN or a password, not both.
+/// secret (`password` or `pin`); a patron gets a PIN or a password, not both, and is
+/// blocked only with a reason; the school year's cards are not blank.
 fn field_rules(document: &mut serde_json::Value) {
     let any_of = |names: &[&str]| {
         let each: Vec<serde_json::Value> = names
@@ -251,8 +252,23 @@ fn field_rules(document: &mut serde_json::Value) {
     }
     for name in ["PatronRequest", "NewPatronRequest"] {
         if let Some(patron) = schemas.get_mut(name) {
-            patron["not"] = serde_json::json!({ "required": ["pin", "password"] });
+            patron["allOf"] = serde_json::json!([
+                { "not": { "required": ["pin", "password"] } },
+                { "anyOf": [
+                    { "not": {
+                        "required": ["status"],
+                        "properties": { "status": { "const": "blocked" } }
+                    } },
+                    {
+                        "required": ["blocked_reason"],
+                        "properties": { "blocked_reason": { "type": "string", "pattern": "\\S" } }
+                    }
+                ] }
+            ]);
         }
+    }
+    if let Some(cards) = schemas.pointer_mut("/SchoolYearRequest/properties/cards/items") {
+        cards["pattern"] = serde_json::json!("\\S");
     }
 }
 

@@ -104,8 +104,9 @@ pub struct ItemRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 1000, pattern = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$")]
     pub note: Option<Option<String>>,
-    /// PATCH only: `available` (found, back from repair), `in_repair`, `in_transit`,
-    /// `lost`, `missing` or `withdrawn`. Lending and check-in set the others.
+    /// `available` (found, back from repair), `in_repair`, `in_transit`, `lost`,
+    /// `missing` or `withdrawn`. Lending and check-in set the others.
+    #[schema(value_type = Option<String>, pattern = "^(available|in_transit|in_repair|lost|missing|withdrawn)$")]
     pub status: Option<ItemStatus>,
 }
 

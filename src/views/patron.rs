@@ -288,6 +288,16 @@ impl PatronRequest {
             }
             Some(raw) => problems.check("status", PatronStatus::parse(raw)),
         };
+        let blocked_reason = text_change(problems, "blocked_reason", self.blocked_reason, |raw| {
+            optional(raw, MAX_REASON)
+        });
+        // Blocking says why, in the same request: the desk tells the patron.
+        if status == Some(PatronStatus::Blocked) && !matches!(blocked_reason, Some(Some(_))) {
+            problems.note(
+                "blocked_reason",
+                "is required to block a patron: say why, so the desk can tell them",
+            );
+        }
         PatronPatch {
             full_name: text_change(problems, "full_name", self.full_name, name),
             username: self
@@ -309,9 +319,7 @@ impl PatronRequest {
                 optional_date,
             ),
             status,
-            blocked_reason: text_change(problems, "blocked_reason", self.blocked_reason, |raw| {
-                optional(raw, MAX_REASON)
-            }),
+            blocked_reason,
             secret: secret_change(problems, self.pin, self.password),
         }
     }

@@ -428,11 +428,20 @@ fn rules_between_fields_are_documented() {
     );
     for name in ["PatronRequest", "NewPatronRequest"] {
         assert_eq!(
-            schemas[name]["not"],
+            schemas[name]["allOf"][0]["not"],
             json!({"required": ["pin", "password"]}),
             "{name}"
         );
+        assert_eq!(
+            schemas[name]["allOf"][1]["anyOf"][1]["required"],
+            json!(["blocked_reason"]),
+            "{name}"
+        );
     }
+    assert_eq!(
+        schemas["SchoolYearRequest"]["properties"]["cards"]["items"]["pattern"],
+        "\\S"
+    );
     // And the server keeps them.
     app.post("/users/login", None, json!({"password": "x"}))
         .expect_field_error(400, "email");

@@ -574,12 +574,16 @@ pub(crate) async fn school_year(
             problems.note("cards", "is required: the card numbers of those staying");
             None
         }
-        Some(cards) if cards.iter().all(|c| c.trim().is_empty()) => {
+        Some(cards) if cards.is_empty() => {
             problems.note(
                 "cards",
                 "must list at least one card of those staying; to let a whole group go, \
                  mark them as left on the patron list",
             );
+            None
+        }
+        Some(cards) if cards.iter().any(|c| c.trim().is_empty()) => {
+            problems.note("cards", "has an empty entry: list card numbers only");
             None
         }
         Some(cards) if cards.len() > MAX_ROWS => {

@@ -41,6 +41,11 @@ pub(super) fn parse<T: DeserializeOwned + ToSchema>(
                     problems.insert(name.clone(), problem.into());
                 }
             }
+            // The document says which fields take null; the others refuse it, rather
+            // than take it for "left out".
+            Some(_) if value.is_null() && !shape.nullable(name) => {
+                problems.insert(name.clone(), "must not be null".into());
+            }
             // "null" is how a form says null, for a field that may be null.
             Some(_) if text_only && shape.nullable(name) && *value == "null" => {
                 *value = Value::Null;

@@ -668,6 +668,10 @@ fn the_school_year_step_checks_its_fields_and_is_for_staff() {
             "cards",
         ),
         (
+            json!({"group": "5B", "new_group": "6B", "cards": ["", card(&ana)]}),
+            "cards",
+        ),
+        (
             json!({"group": "  ", "new_group": "6B", "cards": cards}),
             "group",
         ),

@@ -900,3 +900,50 @@ fn forms_set_yes_or_no_and_numbers_as_text() {
     )
     .expect_field_error(400, "price");
 }
+
+/// What the document says a field takes is what the server takes: null only where a field
+/// may be cleared, and a block always says why.
+#[test]
+fn null_is_refused_where_a_field_cannot_be_cleared_and_a_block_gives_its_reason() {
+    let s = school();
+    let (app, staff) = (&s.app, s.librarian.as_str());
+    let ana = pupil(app, staff, "Ana Lima", "5B");
+    let path = format!("/patrons/{}", id_of(&ana));
+    for field in ["username", "card_number", "status"] {
+        app.patch(&path, Some(staff), json!({ field: null }))
+            .expect_field_error(400, field);
+    }
+    app.post(
+        "/patrons",
+        Some(staff),
+        json!({"full_name": "Ben", "username": null}),
+    )
+    .expect_field_error(400, "username");
+    for field in ["registration", "members_see_names"] {
+        app.patch("/settings", Some(&s.admin), json!({ field: null }))
+            .expect_field_error(400, field);
+    }
+    app.patch(
+        &path,
+        Some(staff),
+        json!({"status": "blocked", "blocked_reason": "lost a book"}),
+    )
+    .expect(200);
+    // Blocked again, or still: the request names the reason each time.
+    app.patch(&path, Some(staff), json!({"status": "blocked"}))
+        .expect_field_error(400, "blocked_reason");
+    app.patch(
+        &path,
+        Some(staff),
+        json!({"status": "blocked", "blocked_reason": " "}),
+    )
+    .expect_field_error(400, "blocked_reason");
+    // A copy's status by hand: never on loan or on the hold shelf.
+    let dune = book(app, staff, "Dune", 1);
+    app.post(
+        &format!("/books/{dune}/items"),
+        Some(staff),
+        json!({"status": "on_loan"}),
+    )
+    .expect_field_error(400, "status");
+}
