@@ -234,7 +234,8 @@ fn every_encoding(body: &mut RequestBody) {
 /// Rules between fields that derived schemas cannot state, written into the component
 /// schemas: a login names someone (`email`, `username` or `card_number`) and gives a
 /// secret (`password` or `pin`); a patron gets a PIN or a password, not both, and is
-/// blocked only with a reason; the school year's cards are not blank.
+/// blocked only with a reason; the school year's cards are not blank, and one card may come
+/// as one text.
 fn field_rules(document: &mut serde_json::Value) {
     let any_of = |names: &[&str]| {
         let each: Vec<serde_json::Value> = names
@@ -267,8 +268,14 @@ fn field_rules(document: &mut serde_json::Value) {
             ]);
         }
     }
-    if let Some(cards) = schemas.pointer_mut("/SchoolYearRequest/properties/cards/items") {
-        cards["pattern"] = serde_json::json!("\\S");
+    // A form naming one card sends one text, not a list: one text is one card.
+    if let Some(cards) = schemas.pointer_mut("/SchoolYearRequest/properties/cards") {
+        cards["items"]["pattern"] = serde_json::json!("\\S");
+        let list = cards.take();
+        *cards = serde_json::json!({
+            "description": list["description"].clone(),
+            "oneOf": [list, { "type": "string", "pattern": "\\S" }],
+        });
     }
 }
 

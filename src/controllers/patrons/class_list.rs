@@ -504,6 +504,22 @@ pub(crate) async fn import(
     Ok(Success::ok(message, report))
 }
 
+/// A list, or one text (as the document says): a form that names one card sends it as
+/// one field, not a list.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Cards {
+        Many(Vec<String>),
+        One(String),
+    }
+    Ok(match Option::<Cards>::deserialize(d)? {
+        None => None,
+        Some(Cards::Many(cards)) => Some(cards),
+        Some(Cards::One(card)) => Some(vec![card]),
+    })
+}
+
 /// POST /patrons/school-year.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -529,6 +545,7 @@ pub struct SchoolYearRequest {
     /// The card numbers of those staying; everyone else in the group leaves.
     /// At least one: a list that came empty is more likely a mistake than a whole class
     /// leaving (staff mark leavers one by one on the patron list).
+    #[serde(default, deserialize_with = "one_or_many")]
     #[schema(required = true, nullable = false, min_items = 1, max_items = 5000)]
     pub cards: Option<Vec<String>>,
     /// true: only say what would happen.

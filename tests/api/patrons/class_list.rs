@@ -684,7 +684,7 @@ fn the_school_year_step_checks_its_fields_and_is_for_staff() {
             .expect_field_error(400, field);
     }
     for body in [
-        json!({"group": "5B", "new_group": "6B", "cards": "P1"}),
+        json!({"group": "5B", "new_group": "6B", "cards": 7}),
         json!({"group": 5, "new_group": "6B", "cards": cards}),
         json!({"group": "5B", "new_group": "6B", "cards": cards, "dry_run": "yes"}),
         json!({"group": "5B", "new_group": "6B", "cards": cards, "year": 2027}),
@@ -753,4 +753,31 @@ fn the_school_year_moves_members_only_and_lists_leave_staff_alone() {
     let csv = "name,group\nLibby Teacher,5B\n";
     let preview = import(app, Some(staff), true, csv.as_bytes()).expect(200);
     assert_eq!(preview.result()["rows"][0]["action"], "create");
+}
+
+#[test]
+fn one_card_may_come_as_one_text_as_a_form_sends_it() {
+    let s = school();
+    let (app, staff) = (&s.app, s.librarian.as_str());
+    let ana = pupil(app, staff, "Ana Lima", "5B");
+    pupil(app, staff, "Ben Okafor", "5B");
+    let form = Payload::Form(vec![
+        ("group".into(), "5B".into()),
+        ("new_group".into(), "6B".into()),
+        ("cards".into(), card(&ana)),
+        ("dry_run".into(), "true".into()),
+    ]);
+    let preview = app
+        .send(Method::Post, "/patrons/school-year", Some(staff), form)
+        .expect(200);
+    assert_eq!(preview.result()["moved"].as_array().unwrap().len(), 1);
+    assert_eq!(preview.result()["left"].as_array().unwrap().len(), 1);
+    let json_one = app
+        .post(
+            "/patrons/school-year",
+            Some(staff),
+            json!({"group": "5B", "new_group": "6B", "cards": card(&ana), "dry_run": true}),
+        )
+        .expect(200);
+    assert_eq!(json_one.result()["moved"][0]["id"], ana["id"]);
 }
