@@ -41,7 +41,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 async fn load(db: &Db, id: BookId) -> ApiResult<Book> {
-    db.run(move |conn| book::find(conn, id))
+    db.read_now(move |conn| book::find(conn, id))
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -71,25 +71,31 @@ pub(crate) async fn create(
 }
 
 /// Searches and lists the catalogue. `q` is full-text over title, author, description,
-/// tags and ISBN, ranked, matching word prefixes; filters, sorting and paging combine with it.
+/// tags and ISBN, ranked, matching word prefixes (a single letter matches only itself);
+/// filters, sorting and paging combine with it. Pages go as deep as the 1,000th book
+/// (page × per_page ≤ 1,000; deeper is 400), and `meta.total` counts to 1,000, with
+/// `meta.total_capped` true when more match. A search finding more than 1,000 books comes
+/// newest first instead of by relevance, and cannot be sorted (400: add a word).
 #[utoipa::path(tag = "books", params(
-    ("q" = Option<String>, Query, max_length = 500, description = "Words to find (prefixes match), or an ISBN"),
+    ("q" = Option<String>, Query, max_length = 500, description = "Words to find (word prefixes of two letters or more match), or an ISBN"),
     ("author" = Option<String>, Query, max_length = 500, description = "Exact author, any letter case"),
     ("tag" = Option<String>, Query, max_length = 500),
     ("available" = Option<String>, Query, pattern = "^(true|false)?$", description = "true: only books with a copy free (empty: not given)"),
     ("sort" = Option<String>, Query, pattern = "^(title|author|published_year|created_at)?$", description = "Empty: by relevance with `q`, else by title"),
     ("order" = Option<String>, Query, pattern = "^(asc|desc)?$"),
-    ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
+    ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "page × per_page may be at most 1,000"),
     ("per_page" = Option<u32>, Query, minimum = 1, maximum = 100),
 ), responses(
     (status = 200, description = "One page of books", body = ListEnvelope<BookView>),
+    (status = 400, description = "A parameter out of range, a page past the 1,000th book, or a sort asked of a search finding more than 1,000", body = ErrorEnvelope),
 ))]
 #[get("/books")]
 pub(crate) async fn list(db: &State<Db>, query: QueryParams) -> Reply {
     let (search, page) = BookQuery::from_params(&query)?.validate()?;
-    let (books, total) = db.run(move |conn| book::list(conn, &search, page)).await?;
-    let views: Vec<BookView> = books.into_iter().map(BookView::from).collect();
-    Ok(Success::list("GET BOOKS", views, paging::meta(page, total)))
+    let found = db.run(move |conn| book::list(conn, &search, page)).await?;
+    let views: Vec<BookView> = found.books.into_iter().map(BookView::from).collect();
+    let meta = paging::capped_meta(page, found.total, found.total_capped);
+    Ok(Success::list("GET BOOKS", views, meta))
 }
 
 /// One book.
@@ -110,7 +116,7 @@ pub(crate) async fn by_id(id: BookId, db: &State<Db>) -> Reply {
 pub(crate) async fn by_isbn(isbn: &str, db: &State<Db>) -> Reply {
     let isbn = Isbn13::parse(isbn).map_err(|e| AppError::invalid("isbn", e))?;
     let book = db
-        .run(move |conn| book::find_by_isbn(conn, &isbn))
+        .read_now(move |conn| book::find_by_isbn(conn, &isbn))
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Success::ok("GET BOOK", BookView::from(book)))

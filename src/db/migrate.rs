@@ -59,6 +59,10 @@ const MIGRATIONS: &[Migration] = &[
         "008_patrons",
         include_str!("../../migrations/008_patrons.sql"),
     ),
+    step(
+        "009_on_shelf",
+        include_str!("../../migrations/009_on_shelf.sql"),
+    ),
 ];
 
 #[derive(Debug)]

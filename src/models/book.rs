@@ -14,7 +14,9 @@ use crate::error::{ApiResult, AppError};
 
 mod search;
 
-pub use search::{list, match_expression, Search, SearchText, SortKey};
+pub use search::{
+    list, match_expression, Listing, Search, SearchText, SortKey, ANSWERED, MAX_DEPTH,
+};
 
 /// A stored book: its fields (`BookData`, described by `FIELDS`) and what the server keeps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,24 +29,22 @@ pub struct Book {
     pub modified_at: i64,
 }
 
-/// Copies on the shelf for anyone: its items on the shelf, plus those a lapsed ready hold
-/// still keeps (the sweep returns them within a minute), less one for each reader still
-/// waiting. The lending code decides with the same items, so what a listing says is what a
-/// borrower meets.
-const AVAILABLE: &str = "MAX(0,
-      (SELECT COUNT(*) FROM items i WHERE i.book_id = b.id AND i.status = 'available')
-    + (SELECT COALESCE(SUM(h.status = 'ready' AND h.ready_until <= unixepoch())
-                       - SUM(h.status = 'waiting'), 0)
-       FROM holds h WHERE h.book_id = b.id AND h.status IN ('waiting', 'ready')))";
+/// Copies on the shelf for anyone: `on_shelf` (its items on the shelf less the readers
+/// waiting, kept by triggers, migration 009), plus those a lapsed ready hold still keeps
+/// (the sweep returns them within a minute). The lending code decides with the same items,
+/// so what a listing says is what a borrower meets.
+const AVAILABLE: &str = "MAX(0, b.on_shelf
+    + (SELECT COUNT(*) FROM holds h
+       WHERE h.book_id = b.id AND h.status = 'ready' AND h.ready_until <= unixepoch()))";
 
-/// "available > 0", cheaply: only books with a copy on the shelf or a lapsed hold can have
-/// one, so the full count runs only for those (the set is built once per query).
+/// "available > 0", cheaply: `on_shelf` says so for nearly every book, read from the
+/// sort index that carries it; only a book with a lapsed ready hold needs the full count.
 static IS_AVAILABLE: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "(b.id IN (SELECT book_id FROM items WHERE status = 'available'
-                   UNION ALL SELECT book_id FROM holds
-                   WHERE status = 'ready' AND ready_until <= unixepoch())
-          AND {AVAILABLE} > 0)"
+        "(b.on_shelf > 0
+          OR (b.id IN (SELECT book_id FROM holds
+                       WHERE status = 'ready' AND ready_until <= unixepoch())
+              AND {AVAILABLE} > 0))"
     )
 });
 

@@ -9,7 +9,7 @@ use super::input::{lenient_i64, Problems};
 use super::HttpDate;
 use crate::domain::book::{self, BookData, Field, FieldValue, Kind, Raw, FIELDS};
 use crate::error::AppError;
-use crate::models::book::{Book, Search, SearchText, SortKey};
+use crate::models::book::{Book, Search, SearchText, SortKey, MAX_DEPTH};
 use crate::models::Page;
 use crate::views::paging;
 use crate::views::query::QueryParams;
@@ -294,6 +294,18 @@ impl BookQuery {
                 false
             }
         };
+        if let Some(page) = page.filter(|p| p.offset() + p.limit() > MAX_DEPTH) {
+            problems.note(
+                "page",
+                format!(
+                    "the catalogue is paged no further than its first {MAX_DEPTH} books \
+                     (page {} is the last at per_page={}); narrow the search or sort the \
+                     other way",
+                    MAX_DEPTH / page.limit(),
+                    page.per_page
+                ),
+            );
+        }
         match page {
             Some(page) if problems.is_empty() => Ok((
                 Search {

@@ -15,7 +15,13 @@ use crate::error::AppError;
 pub struct Meta {
     pub page: u32,
     pub per_page: u32,
+    /// How many match in all; for the catalogue at most 1,000 (see `total_capped`).
     pub total: i64,
+    /// Present, and true, when more match than `total` says: the catalogue counts no
+    /// further than 1,000, which is as deep as its pages go. Absent otherwise, so a list
+    /// reads as it always has.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub total_capped: bool,
 }
 
 // Each envelope below is both what is sent and what the OpenAPI document shows: one

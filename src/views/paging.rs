@@ -37,6 +37,15 @@ pub fn meta(page: Page, total: i64) -> Meta {
         page: page.page,
         per_page: page.per_page,
         total,
+        total_capped: false,
+    }
+}
+
+/// `meta` for a count that stopped at its cap: `total` is then "at least".
+pub fn capped_meta(page: Page, total: i64, capped: bool) -> Meta {
+    Meta {
+        total_capped: capped,
+        ..meta(page, total)
     }
 }
 

@@ -17,7 +17,9 @@ export function renderPager(name, meta, reload) {
   const next = button('Next ›', 'next', { disabled: meta.page >= last });
   previous.addEventListener('click', () => { pages[name] = meta.page - 1; reload(); });
   next.addEventListener('click', () => { pages[name] = meta.page + 1; reload(); });
-  pager.append(previous, el('span', {}, `Page ${meta.page} of ${last} · ${meta.total} in all`), next);
+  // A capped count is "at least": the catalogue counts, and pages, no further (README).
+  const all = meta.total_capped ? `more than ${meta.total}` : `${meta.total}`;
+  pager.append(previous, el('span', {}, `Page ${meta.page} of ${last} · ${all} in all`), next);
 }
 
 export function fillTable(name, rows) {

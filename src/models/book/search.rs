@@ -6,7 +6,7 @@ use rusqlite::{params_from_iter, Connection};
 
 use super::{Book, COLUMNS, IS_AVAILABLE};
 use crate::domain::{BookId, Isbn13};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, AppError};
 use crate::models::{search_pages, Page};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,14 +64,18 @@ impl SearchText {
 /// Turns what a person typed into an FTS5 expression that can only mean "all these word
 /// prefixes": each run of letters and digits becomes a quoted string (so FTS5 operators,
 /// column filters and stray quotes in the text are just text) followed by the prefix
-/// marker. None when the text holds no word at all.
+/// marker (a single letter only matches itself). None when the text holds no word at all.
 pub fn match_expression(q: &str) -> Option<String> {
     const MAX_WORDS: usize = 16;
     let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(MAX_WORDS)
-        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .map(|w| {
+            // A single letter is a word of its own, not the prefix of every word it starts.
+            let prefix = if w.chars().count() > 1 { "*" } else { "" };
+            format!("\"{}\"{prefix}", w.replace('"', "\"\""))
+        })
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
 }
@@ -90,103 +94,202 @@ pub struct Search {
 /// title, author, description, tags, isbn, subtitle, series. A title match weighs most.
 const FTS_WEIGHTS: &str = "10.0, 5.0, 1.0, 3.0, 1.0, 5.0, 3.0";
 
-/// One page of the books `search` selects, and how many it selects in all. Without a sort
-/// key, found books come by relevance (bm25, a title match weighing most) and a plain
-/// listing by title.
-pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<(Vec<Book>, i64)> {
-    let mut from = "books b";
-    let mut id = "b.id";
+/// How far the catalogue answers: pages go as deep as this many books (page × per_page),
+/// a count stops here (`total_capped` then says more match), and a search ranks or sorts
+/// at most this many matches. Past it, work grows with the catalogue: at 200,000 books
+/// reaching the 40,000th book of a filtered listing took over a second, and ranking or
+/// sorting the 80,000 matches of "the" a tenth of one. Nobody pages that far; a narrower
+/// search reaches every book.
+pub const ANSWERED: i64 = 1_000;
+pub const MAX_DEPTH: i64 = ANSWERED;
+pub const COUNT_CAP: i64 = ANSWERED;
+
+/// One page of the books `search` selects, and how many it selects in all (at most
+/// `COUNT_CAP`; the flag says when more match). Without a sort key, found books come by
+/// relevance (bm25, a title match weighing most) while they are at most `ANSWERED`, else
+/// newest first, which the full-text index reads in its own order; a plain listing comes
+/// by title. A search finding more than `ANSWERED` books cannot be sorted (400).
+pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<Listing> {
     let mut conditions: Vec<String> = Vec::new();
     let mut values: Vec<Value> = Vec::new();
+    let mut words = None;
     match &search.text {
         None => {}
-        Some(SearchText::Nothing) => return Ok((Vec::new(), 0)),
+        Some(SearchText::Nothing) => return Ok(Listing::default()),
         Some(SearchText::Isbn(isbn)) => {
             conditions.push("b.isbn = ?".into());
             values.push(Value::Text(isbn.as_str().to_string()));
         }
-        Some(SearchText::Words(expression)) => {
-            // The full-text index alone can count and rank its matches; books joins in
-            // only when a filter or a sort reads its columns (every match then costs a
-            // lookup in books: ~7,600 of them for a common word in 100,000 books).
-            let needs_books = search.author.is_some()
-                || search.tag.is_some()
-                || search.available_only
-                || search.sort.is_some();
-            if needs_books {
-                from = "books_fts JOIN books b ON b.id = books_fts.rowid";
-            } else {
-                from = "books_fts";
-                id = "books_fts.rowid";
-            }
-            conditions.push("books_fts MATCH ?".into());
-            values.push(Value::Text(expression.clone()));
-        }
+        Some(SearchText::Words(expression)) => words = Some(expression.clone()),
     }
     if let Some(author) = &search.author {
         conditions.push("b.author = ? COLLATE NOCASE".into());
         values.push(Value::Text(author.clone()));
     }
     if let Some(tag) = &search.tag {
-        conditions.push("b.id IN (SELECT book_id FROM book_tags WHERE tag = ?)".into());
+        // One lookup a book passed: the tag's whole list is never read out.
+        conditions
+            .push("EXISTS (SELECT 1 FROM book_tags t WHERE t.tag = ? AND t.book_id = b.id)".into());
         values.push(Value::Text(tag.clone()));
     }
     if search.available_only {
         conditions.push(IS_AVAILABLE.clone());
     }
-    let filter = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
     let direction = if search.descending { "DESC" } else { "ASC" };
-    let ranked = matches!(search.text, Some(SearchText::Words(_)));
-    let order = match search.sort {
-        Some(key) => format!("{} {direction}, {id} {direction}", key.column()),
-        None if ranked => {
-            format!("bm25(books_fts, {FTS_WEIGHTS}) {direction}, {id} {direction}")
-        }
-        None => format!("b.title COLLATE NOCASE {direction}, {id} {direction}"),
-    };
-    let count_sql = format!("SELECT COUNT(*) FROM {from} {filter}");
-    // Ids first, then each book by id: sorting whole rows would work out every match's
-    // columns, `available`'s two subqueries included, to keep only one page.
-    let ids_sql = format!("SELECT {id} FROM {from} {filter} ORDER BY {order} LIMIT ? OFFSET ?");
-    let (total, ids) =
-        if !search.available_only && page.offset() + page.limit() <= search_pages::KEPT_IDS {
-            // Only `available` depends on more than the catalogue; without it, the count and
-            // the order can be remembered until the catalogue changes.
-            let key = format!("{ids_sql}\u{1f}{values:?}");
-            let version = search_pages::catalogue_version(conn)?;
-            let (total, leading) = match search_pages::get(conn, &key, version)? {
-                Some(kept) => kept,
-                None => {
-                    let total = count_matches(conn, &count_sql, &values)?;
-                    let leading = if total == 0 {
-                        Vec::new()
-                    } else {
-                        page_ids(conn, &ids_sql, values, search_pages::KEPT_IDS, 0)?
-                    };
-                    search_pages::put(conn, &key, version, total, &leading)?;
-                    (total, leading)
-                }
+    let (plan, total) = match words {
+        None => {
+            let plan = Plan {
+                from: "books b",
+                id: "b.id",
+                order: match search.sort {
+                    Some(key) => format!("{} {direction}, b.id {direction}", key.column()),
+                    None => format!("b.title COLLATE NOCASE {direction}, b.id {direction}"),
+                },
+                conditions,
+                values,
             };
-            let on_page = leading
-                .iter()
-                .skip(page.offset() as usize)
-                .take(page.limit() as usize)
-                .copied()
-                .collect();
-            (total, on_page)
-        } else {
-            let total = count_matches(conn, &count_sql, &values)?;
-            if total == 0 {
-                return Ok((Vec::new(), 0));
+            let total = plan.count(conn)?;
+            (plan, total)
+        }
+        Some(expression) => {
+            let matches = Plan::matching(&expression, &conditions, &values, false);
+            let found = matches.count(conn)?;
+            let plan = match search.sort {
+                Some(_) if found > ANSWERED => {
+                    return Err(AppError::invalid(
+                        "sort",
+                        format!(
+                            "more than {ANSWERED} books match, too many to sort; add a word to \
+                             the search, or leave out sort to have the newest first"
+                        ),
+                    ))
+                }
+                Some(key) => Plan::matching(&expression, &conditions, &values, true)
+                    .ordered_by(format!("{} {direction}, b.id {direction}", key.column())),
+                None if found <= ANSWERED => matches.ordered_by(format!(
+                    "bm25(books_fts, {FTS_WEIGHTS}) {direction}, books_fts.rowid {direction}"
+                )),
+                // Too many to rank: the full-text index gives them newest first as it reads.
+                None => matches.ordered_by("books_fts.rowid DESC".into()),
+            };
+            (plan, found)
+        }
+    };
+    if total == 0 {
+        return Ok(Listing::default());
+    }
+    let ids_sql = plan.ids_sql();
+    let cacheable =
+        !search.available_only && page.offset() + page.limit() <= search_pages::KEPT_IDS;
+    let ids = if cacheable {
+        // Only `available` depends on more than the catalogue; without it, the order can be
+        // remembered until the catalogue changes.
+        let key = format!("{ids_sql}\u{1f}{:?}", plan.values);
+        let version = search_pages::catalogue_version(conn)?;
+        let leading = match search_pages::get(conn, &key, version)? {
+            Some((_, kept)) => kept,
+            None => {
+                let leading = page_ids(conn, &ids_sql, plan.values, search_pages::KEPT_IDS, 0)?;
+                search_pages::put(conn, &key, version, total, &leading)?;
+                leading
             }
-            let ids = page_ids(conn, &ids_sql, values, page.limit(), page.offset())?;
-            (total, ids)
         };
-    Ok((find_many(conn, &ids)?, total))
+        leading
+            .iter()
+            .skip(page.offset() as usize)
+            .take(page.limit() as usize)
+            .copied()
+            .collect()
+    } else {
+        page_ids(conn, &ids_sql, plan.values, page.limit(), page.offset())?
+    };
+    Ok(Listing {
+        books: find_many(conn, &ids)?,
+        total: total.min(COUNT_CAP),
+        total_capped: total > COUNT_CAP,
+    })
+}
+
+/// A page of books and how many the search selects (capped at `COUNT_CAP`).
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub books: Vec<Book>,
+    pub total: i64,
+    /// More than `total` match.
+    pub total_capped: bool,
+}
+
+/// One way to read a listing: the rows, the conditions and their values, and the order.
+struct Plan {
+    from: &'static str,
+    id: &'static str,
+    order: String,
+    conditions: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Plan {
+    /// The books whose indexed text matches `expression`. The full-text index alone can
+    /// count and rank its matches; books joins in only when a condition or the order
+    /// (`join`) reads its columns.
+    fn matching(expression: &str, conditions: &[String], values: &[Value], join: bool) -> Plan {
+        let mut all = vec!["books_fts MATCH ?".to_string()];
+        all.extend(conditions.iter().cloned());
+        let mut bound = vec![Value::Text(expression.to_string())];
+        bound.extend(values.iter().cloned());
+        let (from, id) = if conditions.is_empty() && !join {
+            ("books_fts", "books_fts.rowid")
+        } else {
+            (
+                "books_fts JOIN books b ON b.id = books_fts.rowid",
+                "books_fts.rowid",
+            )
+        };
+        Plan {
+            from,
+            id,
+            order: String::new(),
+            conditions: all,
+            values: bound,
+        }
+    }
+
+    fn ordered_by(self, order: String) -> Plan {
+        Plan { order, ..self }
+    }
+
+    fn filter(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+
+    /// How many rows match, counting no further than one past `COUNT_CAP`.
+    fn count(&self, conn: &Connection) -> ApiResult<i64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {} {} LIMIT {})",
+            self.from,
+            self.filter(),
+            COUNT_CAP + 1
+        );
+        Ok(conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(self.values.iter()), |r| r.get(0))?)
+    }
+
+    /// Ids first, then each book by id: sorting whole rows would work out every match's
+    /// columns, `available` included, to keep only one page.
+    fn ids_sql(&self) -> String {
+        format!(
+            "SELECT {} FROM {} {} ORDER BY {} LIMIT ? OFFSET ?",
+            self.id,
+            self.from,
+            self.filter(),
+            self.order
+        )
+    }
 }
 
 /// The books with these ids, in this order, in one statement. A book deleted since its
@@ -211,12 +314,6 @@ fn find_many(conn: &Connection, ids: &[BookId]) -> ApiResult<Vec<Book>> {
 fn id_list(ids: &[BookId]) -> String {
     let items: Vec<String> = ids.iter().map(BookId::to_string).collect();
     format!("[{}]", items.join(","))
-}
-
-fn count_matches(conn: &Connection, sql: &str, values: &[Value]) -> ApiResult<i64> {
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_row(params_from_iter(values.iter()), |r| r.get(0))?)
 }
 
 fn page_ids(
@@ -248,7 +345,7 @@ mod tests {
         );
         assert_eq!(
             match_expression("a\"b NEAR(c) title:d -e").as_deref(),
-            Some("\"a\"* \"b\"* \"NEAR\"* \"c\"* \"title\"* \"d\"* \"e\"*")
+            Some("\"a\" \"b\" \"NEAR\"* \"c\" \"title\"* \"d\" \"e\"")
         );
         assert_eq!(match_expression("  \"(*)\" 🦀 "), None);
     }
@@ -273,7 +370,7 @@ mod tests {
             text: Some(SearchText::from_query(q)),
             ..Search::default()
         };
-        let (books, total) = list(
+        let found = list(
             conn,
             &search,
             Page {
@@ -282,7 +379,8 @@ mod tests {
             },
         )
         .unwrap();
-        (total, books.iter().map(|b| (b.id, b.available)).collect())
+        let books = found.books.iter().map(|b| (b.id, b.available));
+        (found.total, books.collect())
     }
 
     /// A book with one copy on the shelf.

@@ -3,6 +3,7 @@
 mod copies;
 mod covers;
 mod crud;
+mod limits;
 mod search;
 mod series;
 
