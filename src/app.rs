@@ -59,6 +59,7 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         .manage(throttle)
         .manage(devices)
         .manage(ResetMailLimits::new(&config))
+        .manage(controllers::health::LastCheck::default())
         .manage(config)
         .mount("/", controllers::routes())
         .mount("/", openapi::routes())

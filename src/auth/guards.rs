@@ -91,7 +91,7 @@ impl<'r> FromRequest<'r> for AuthUser {
         let Some(db) = req.guard::<&State<Db>>().await.succeeded() else {
             return deny(req, AppError::Internal("auth state missing".into()));
         };
-        match db.run(move |conn| token.user(conn)).await {
+        match db.read_now(move |conn| token.user(conn)).await {
             Ok(user) => Outcome::Success(AuthUser(user)),
             Err(e) => deny(req, e),
         }

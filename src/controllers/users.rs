@@ -243,9 +243,9 @@ async fn load(db: &Db, id: UserId) -> Result<User, AppError> {
 ))]
 #[get("/users/<id>", rank = 2)]
 pub(crate) async fn by_id(id: UserId, token: Bearer, db: &State<Db>) -> Reply {
-    // A hot read: the caller's check and the lookup share one trip to the database.
+    // A hot read: the caller's check and the lookup, two rows by their keys, at once.
     let (viewer, user) = db
-        .run(move |conn| {
+        .read_now(move |conn| {
             let viewer = token.user(conn)?;
             if viewer.id != id {
                 may_see_others(conn, &viewer)?;
