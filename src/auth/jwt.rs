@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::models::{now, user::User};
 
+pub mod hmac_only;
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     /// The user's id, as text (RFC 7519 makes `sub` a string).
@@ -32,6 +34,7 @@ pub struct Keys {
 
 impl Keys {
     pub fn new(secret: &[u8], ttl_secs: u64) -> Keys {
+        hmac_only::install();
         Keys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),

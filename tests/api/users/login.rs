@@ -72,6 +72,7 @@ fn wrong_password_and_unknown_account_are_the_same_401() {
 // ---------------------------------------------------------------- tokens
 
 fn sign(claims: Value, secret: &str, alg: jsonwebtoken::Algorithm) -> String {
+    library_server::auth::jwt::hmac_only::install();
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(alg),
         &claims,
