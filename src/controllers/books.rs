@@ -71,13 +71,13 @@ pub(crate) async fn create(
 }
 
 /// Searches and lists the catalogue. `q` is full-text over title, author, description,
-/// tags and ISBN, ranked, matching word prefixes (a single letter matches only itself);
+/// tags and ISBN, ranked; the last word also matches as a prefix (not a single letter);
 /// filters, sorting and paging combine with it. Pages go as deep as the 1,000th book
 /// (page × per_page ≤ 1,000; deeper is 400), and `meta.total` counts to 1,000, with
 /// `meta.total_capped` true when more match. A search finding more than 1,000 books comes
 /// newest first instead of by relevance, and cannot be sorted (400: add a word).
 #[utoipa::path(tag = "books", params(
-    ("q" = Option<String>, Query, max_length = 500, description = "Words to find (word prefixes of two letters or more match), or an ISBN"),
+    ("q" = Option<String>, Query, max_length = 500, description = "Words to find (the last also as a prefix of two letters or more), or an ISBN"),
     ("author" = Option<String>, Query, max_length = 500, description = "Exact author, any letter case"),
     ("tag" = Option<String>, Query, max_length = 500),
     ("available" = Option<String>, Query, pattern = "^(true|false)?$", description = "true: only books with a copy free (empty: not given)"),

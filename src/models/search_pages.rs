@@ -11,8 +11,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::domain::BookId;
 use crate::error::ApiResult;
 
-/// How many leading ids of a search are kept: the first 50 pages of 20.
-pub const KEPT_IDS: i64 = 1000;
 /// Searches kept per connection; older ones are dropped (at most ~8 KiB each).
 const KEPT_SEARCHES: i64 = 64;
 

@@ -61,23 +61,34 @@ impl SearchText {
     }
 }
 
-/// Turns what a person typed into an FTS5 expression that can only mean "all these word
-/// prefixes": each run of letters and digits becomes a quoted string (so FTS5 operators,
-/// column filters and stray quotes in the text are just text) followed by the prefix
-/// marker (a single letter only matches itself). None when the text holds no word at all.
+/// Turns what a person typed into an FTS5 expression: all these words, the last also as a
+/// prefix, as it may be half typed (`the night gard` finds "The Night Garden"). Each run of
+/// letters and digits becomes a quoted string, so FTS5 operators, column filters and stray
+/// quotes in the text are just text. Only the last word is a prefix: a prefix is read as
+/// the whole list of every word it starts (all 80,000 books with a word in "the…", for a
+/// leading "the"), where a whole word is read only as far as the other words need. A
+/// single letter is never a prefix. None when the text holds no word at all.
 pub fn match_expression(q: &str) -> Option<String> {
     const MAX_WORDS: usize = 16;
-    let words: Vec<String> = q
+    let words: Vec<&str> = q
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(MAX_WORDS)
-        .map(|w| {
-            // A single letter is a word of its own, not the prefix of every word it starts.
-            let prefix = if w.chars().count() > 1 { "*" } else { "" };
+        .collect();
+    let last = words.len().checked_sub(1)?;
+    let quoted: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(at, w)| {
+            let prefix = if at == last && w.chars().count() > 1 {
+                "*"
+            } else {
+                ""
+            };
             format!("\"{}\"{prefix}", w.replace('"', "\"\""))
         })
         .collect();
-    (!words.is_empty()).then(|| words.join(" "))
+    Some(quoted.join(" "))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -110,6 +121,22 @@ pub const COUNT_CAP: i64 = ANSWERED;
 /// newest first, which the full-text index reads in its own order; a plain listing comes
 /// by title. A search finding more than `ANSWERED` books cannot be sorted (400).
 pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<Listing> {
+    // Only `available` depends on more than the catalogue; without it, the count and the
+    // order are remembered until the catalogue changes, every page there is included
+    // (the leading ids go as deep as pages do). The version is read first, so a change landing while the
+    // search runs makes what is kept old, never wrong.
+    let remembered = (!search.available_only)
+        .then(|| -> ApiResult<_> {
+            let key = format!("{search:?}");
+            let version = search_pages::catalogue_version(conn)?;
+            Ok((key, version))
+        })
+        .transpose()?;
+    if let Some((key, version)) = &remembered {
+        if let Some((total, leading)) = search_pages::get(conn, key, *version)? {
+            return listing(conn, total, &leading, page);
+        }
+    }
     let mut conditions: Vec<String> = Vec::new();
     let mut values: Vec<Value> = Vec::new();
     let mut words = None;
@@ -126,17 +153,21 @@ pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<Listing
         conditions.push("b.author = ? COLLATE NOCASE".into());
         values.push(Value::Text(author.clone()));
     }
+    // Read from the sort index itself, so it goes before the tag's lookups.
+    if search.available_only {
+        conditions.push(IS_AVAILABLE.clone());
+    }
     if let Some(tag) = &search.tag {
         // One lookup a book passed: the tag's whole list is never read out.
         conditions
             .push("EXISTS (SELECT 1 FROM book_tags t WHERE t.tag = ? AND t.book_id = b.id)".into());
         values.push(Value::Text(tag.clone()));
     }
-    if search.available_only {
-        conditions.push(IS_AVAILABLE.clone());
-    }
     let direction = if search.descending { "DESC" } else { "ASC" };
-    let (plan, total) = match words {
+    // One pass reads the leading ids, one past the most ever answered: their number is the
+    // (capped) total, and they hold every page there is. A count first would walk the
+    // same rows twice.
+    let leading = match words {
         None => {
             let plan = Plan {
                 from: "books b",
@@ -148,14 +179,18 @@ pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<Listing
                 conditions,
                 values,
             };
-            let total = plan.count(conn)?;
-            (plan, total)
+            plan.leading(conn)?
         }
         Some(expression) => {
-            let matches = Plan::matching(&expression, &conditions, &values, false);
-            let found = matches.count(conn)?;
-            let plan = match search.sort {
-                Some(_) if found > ANSWERED => {
+            // Newest first is the full-text index's own order: it stops as soon as enough
+            // are found. Only a search that turns out small is ranked or sorted.
+            let newest = Plan::matching(&expression, &conditions, &values, false)
+                .ordered_by("books_fts.rowid DESC".into())
+                .leading(conn)?;
+            let few = newest.len() as i64 <= ANSWERED;
+            match search.sort {
+                _ if newest.is_empty() => newest,
+                Some(_) if !few => {
                     return Err(AppError::invalid(
                         "sort",
                         format!(
@@ -165,44 +200,32 @@ pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<Listing
                     ))
                 }
                 Some(key) => Plan::matching(&expression, &conditions, &values, true)
-                    .ordered_by(format!("{} {direction}, b.id {direction}", key.column())),
-                None if found <= ANSWERED => matches.ordered_by(format!(
-                    "bm25(books_fts, {FTS_WEIGHTS}) {direction}, books_fts.rowid {direction}"
-                )),
-                // Too many to rank: the full-text index gives them newest first as it reads.
-                None => matches.ordered_by("books_fts.rowid DESC".into()),
-            };
-            (plan, found)
+                    .ordered_by(format!("{} {direction}, b.id {direction}", key.column()))
+                    .leading(conn)?,
+                None if few => Plan::matching(&expression, &conditions, &values, false)
+                    .ordered_by(format!(
+                        "bm25(books_fts, {FTS_WEIGHTS}) {direction}, books_fts.rowid {direction}"
+                    ))
+                    .leading(conn)?,
+                None => newest,
+            }
         }
     };
-    if total == 0 {
-        return Ok(Listing::default());
+    let total = leading.len() as i64;
+    if let Some((key, version)) = remembered {
+        search_pages::put(conn, &key, version, total, &leading)?;
     }
-    let ids_sql = plan.ids_sql();
-    let cacheable =
-        !search.available_only && page.offset() + page.limit() <= search_pages::KEPT_IDS;
-    let ids = if cacheable {
-        // Only `available` depends on more than the catalogue; without it, the order can be
-        // remembered until the catalogue changes.
-        let key = format!("{ids_sql}\u{1f}{:?}", plan.values);
-        let version = search_pages::catalogue_version(conn)?;
-        let leading = match search_pages::get(conn, &key, version)? {
-            Some((_, kept)) => kept,
-            None => {
-                let leading = page_ids(conn, &ids_sql, plan.values, search_pages::KEPT_IDS, 0)?;
-                search_pages::put(conn, &key, version, total, &leading)?;
-                leading
-            }
-        };
-        leading
-            .iter()
-            .skip(page.offset() as usize)
-            .take(page.limit() as usize)
-            .copied()
-            .collect()
-    } else {
-        page_ids(conn, &ids_sql, plan.values, page.limit(), page.offset())?
-    };
+    listing(conn, total, &leading, page)
+}
+
+/// The page of `leading` (a search's leading ids) asked for.
+fn listing(conn: &Connection, total: i64, leading: &[BookId], page: Page) -> ApiResult<Listing> {
+    let ids: Vec<BookId> = leading
+        .iter()
+        .skip(page.offset() as usize)
+        .take(page.limit() as usize)
+        .copied()
+        .collect();
     Ok(Listing {
         books: find_many(conn, &ids)?,
         total: total.min(COUNT_CAP),
@@ -266,29 +289,24 @@ impl Plan {
         }
     }
 
-    /// How many rows match, counting no further than one past `COUNT_CAP`.
-    fn count(&self, conn: &Connection) -> ApiResult<i64> {
-        let sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM {} {} LIMIT {})",
-            self.from,
-            self.filter(),
-            COUNT_CAP + 1
-        );
-        Ok(conn
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(self.values.iter()), |r| r.get(0))?)
-    }
-
-    /// Ids first, then each book by id: sorting whole rows would work out every match's
+    /// The leading ids in order, one more than the most ever answered (`ANSWERED`). Ids
+    /// first, then each book by id: sorting whole rows would work out every match's
     /// columns, `available` included, to keep only one page.
-    fn ids_sql(&self) -> String {
-        format!(
-            "SELECT {} FROM {} {} ORDER BY {} LIMIT ? OFFSET ?",
+    fn leading(self, conn: &Connection) -> ApiResult<Vec<BookId>> {
+        let sql = format!(
+            "SELECT {} FROM {} {} ORDER BY {} LIMIT {}",
             self.id,
             self.from,
             self.filter(),
-            self.order
-        )
+            self.order,
+            ANSWERED + 1
+        );
+        Ok(conn
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(self.values.iter()), |r| {
+                r.get::<_, BookId>(0)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }
 
@@ -316,21 +334,6 @@ fn id_list(ids: &[BookId]) -> String {
     format!("[{}]", items.join(","))
 }
 
-fn page_ids(
-    conn: &Connection,
-    sql: &str,
-    mut values: Vec<Value>,
-    limit: i64,
-    offset: i64,
-) -> ApiResult<Vec<BookId>> {
-    values.push(Value::Integer(limit));
-    values.push(Value::Integer(offset));
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_map(params_from_iter(values.iter()), |r| r.get::<_, BookId>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,11 +344,11 @@ mod tests {
     fn every_word_is_a_quoted_prefix() {
         assert_eq!(
             match_expression("pars tree").as_deref(),
-            Some("\"pars\"* \"tree\"*")
+            Some("\"pars\" \"tree\"*")
         );
         assert_eq!(
             match_expression("a\"b NEAR(c) title:d -e").as_deref(),
-            Some("\"a\" \"b\" \"NEAR\"* \"c\" \"title\"* \"d\" \"e\"")
+            Some("\"a\" \"b\" \"NEAR\" \"c\" \"title\" \"d\" \"e\"")
         );
         assert_eq!(match_expression("  \"(*)\" 🦀 "), None);
     }
