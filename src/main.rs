@@ -1,4 +1,3 @@
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -11,12 +10,13 @@ fn main() -> ExitCode {
         .ok()
         .and_then(|spec| spec.parse::<Targets>().ok())
         .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
-    // The log goes to standard error, in colour only when a person is watching.
+    // The log goes to standard error, plain (no colour codes: it mostly lands in a file
+    // or the journal, and colour support cost the binary its weight).
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
-                .with_ansi(std::io::stderr().is_terminal())
+                .with_ansi(false)
                 .with_filter(filter),
         )
         .init();
