@@ -26,6 +26,15 @@ impl Isbn13 {
         }
     }
 
+    /// An ISBN as the database keeps it: its 13 digits, checked when it was written, so
+    /// reading is not checking again. Anything else is parsed in full.
+    pub fn from_stored(stored: String) -> Result<Isbn13, String> {
+        if stored.len() == 13 && stored.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(Isbn13(stored));
+        }
+        Isbn13::parse(&stored)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

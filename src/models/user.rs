@@ -43,32 +43,35 @@ pub struct User {
 
 pub const DEFAULT_IMAGE: &str = "default.jpg";
 
+/// Every column a user is read from, in the order `User::from_row` reads them.
 const COLUMNS: &str = "id, username, email, password_hash, image_file, role, token_version,
     created_at, modified_at, token_key, full_name, card_number, group_name, phone, note,
     card_expires_on, status, blocked_reason, erased_at";
 
 impl User {
+    /// A row of `COLUMNS`, read by position: by name, each value was a search through
+    /// the statement's column names, a tenth of the time `GET /users/{id}` spent.
     fn from_row(row: &Row) -> rusqlite::Result<User> {
         Ok(User {
-            id: row.get("id")?,
-            username: row.get("username")?,
-            email: row.get("email")?,
-            password_hash: row.get("password_hash")?,
-            image_file: row.get("image_file")?,
-            role: row.get("role")?,
-            token_version: row.get("token_version")?,
-            created_at: row.get("created_at")?,
-            modified_at: row.get("modified_at")?,
-            token_key: row.get("token_key")?,
-            full_name: row.get("full_name")?,
-            card_number: row.get("card_number")?,
-            group: row.get("group_name")?,
-            phone: row.get("phone")?,
-            note: row.get("note")?,
-            card_expires_on: row.get("card_expires_on")?,
-            status: row.get("status")?,
-            blocked_reason: row.get("blocked_reason")?,
-            erased_at: row.get("erased_at")?,
+            id: row.get(0)?,
+            username: row.get(1)?,
+            email: row.get(2)?,
+            password_hash: row.get(3)?,
+            image_file: row.get(4)?,
+            role: row.get(5)?,
+            token_version: row.get(6)?,
+            created_at: row.get(7)?,
+            modified_at: row.get(8)?,
+            token_key: row.get(9)?,
+            full_name: row.get(10)?,
+            card_number: row.get(11)?,
+            group: row.get(12)?,
+            phone: row.get(13)?,
+            note: row.get(14)?,
+            card_expires_on: row.get(15)?,
+            status: row.get(16)?,
+            blocked_reason: row.get(17)?,
+            erased_at: row.get(18)?,
         })
     }
 
