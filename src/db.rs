@@ -75,8 +75,9 @@ pub enum OpenError {
     },
 }
 
-/// Settings every connection gets. WAL lets readers run beside the one writer; the busy
-/// timeout makes a second writer wait instead of failing at once.
+/// Settings every connection gets, and the catalogue's SQL function (`in_tag_set`). WAL
+/// lets readers run beside the one writer; the busy timeout makes a second writer wait
+/// instead of failing at once.
 fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.execute_batch(
@@ -86,6 +87,7 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
          PRAGMA temp_store = MEMORY;",
     )?;
     conn.set_prepared_statement_cache_capacity(64);
+    crate::models::book::tag_sets::register(conn)?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@ use crate::domain::{BookId, Isbn13};
 use crate::error::{ApiResult, AppError};
 
 mod search;
+pub mod tag_sets;
 
 pub use search::{
     list, match_expression, Listing, Search, SearchText, SortKey, ANSWERED, MAX_DEPTH,

@@ -1,9 +1,12 @@
 //! Finding books: the full-text search, the filters, the sort keys and one page of the
 //! result (remembered until the catalogue changes; see `search_pages`).
 
+use std::sync::LazyLock;
+
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
+use super::tag_sets::{self, with_tag_set};
 use super::{Book, COLUMNS, IS_AVAILABLE};
 use crate::domain::{BookId, Isbn13};
 use crate::error::{ApiResult, AppError};
@@ -101,9 +104,17 @@ pub struct Search {
     pub descending: bool,
 }
 
-/// bm25 weights of the full-text index's columns, in their order (migrations 002 and 006):
+/// How well a book matches, by bm25 with a weight for each column of the full-text index, in
+/// their order (migrations 002 and 006):
 /// title, author, description, tags, isbn, subtitle, series. A title match weighs most.
-const FTS_WEIGHTS: &str = "10.0, 5.0, 1.0, 3.0, 1.0, 5.0, 3.0";
+const RANK: &str = "bm25(books_fts, 10.0, 5.0, 1.0, 3.0, 1.0, 5.0, 3.0)";
+
+static TOO_MANY_TO_SORT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "more than {ANSWERED} books match, too many to sort; add a word to the search, or \
+         leave out sort to have the newest first"
+    )
+});
 
 /// How far the catalogue answers: pages go as deep as this many books (page × per_page),
 /// a count stops here (`total_capped` then says more match), and a search ranks or sorts
@@ -157,60 +168,57 @@ pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<Listing
     if search.available_only {
         conditions.push(IS_AVAILABLE.clone());
     }
-    if let Some(tag) = &search.tag {
-        // One lookup a book passed: the tag's whole list is never read out.
-        conditions
-            .push("EXISTS (SELECT 1 FROM book_tags t WHERE t.tag = ? AND t.book_id = b.id)".into());
-        values.push(Value::Text(tag.clone()));
-    }
+    // A bit test a book passed (see `tag_sets`).
+    let tagged = match &search.tag {
+        Some(tag) => {
+            conditions.push("in_tag_set(b.id)".into());
+            let version = search_pages::catalogue_version(conn)?;
+            Some(tag_sets::tag_set(conn, tag, version)?)
+        }
+        None => None,
+    };
     let direction = if search.descending { "DESC" } else { "ASC" };
     // One pass reads the leading ids, one past the most ever answered: their number is the
     // (capped) total, and they hold every page there is. A count first would walk the
     // same rows twice.
-    let leading = match words {
-        None => {
-            let plan = Plan {
-                from: "books b",
-                id: "b.id",
-                order: match search.sort {
-                    Some(key) => format!("{} {direction}, b.id {direction}", key.column()),
-                    None => format!("b.title COLLATE NOCASE {direction}, b.id {direction}"),
-                },
-                conditions,
-                values,
-            };
-            plan.leading(conn)?
-        }
-        Some(expression) => {
-            // Newest first is the full-text index's own order: it stops as soon as enough
-            // are found. Only a search that turns out small is ranked or sorted.
-            let newest = Plan::matching(&expression, &conditions, &values, false)
-                .ordered_by("books_fts.rowid DESC".into())
-                .leading(conn)?;
-            let few = newest.len() as i64 <= ANSWERED;
-            match search.sort {
-                _ if newest.is_empty() => newest,
-                Some(_) if !few => {
-                    return Err(AppError::invalid(
-                        "sort",
-                        format!(
-                            "more than {ANSWERED} books match, too many to sort; add a word to \
-                             the search, or leave out sort to have the newest first"
-                        ),
-                    ))
-                }
-                Some(key) => Plan::matching(&expression, &conditions, &values, true)
-                    .ordered_by(format!("{} {direction}, b.id {direction}", key.column()))
-                    .leading(conn)?,
-                None if few => Plan::matching(&expression, &conditions, &values, false)
-                    .ordered_by(format!(
-                        "bm25(books_fts, {FTS_WEIGHTS}) {direction}, books_fts.rowid {direction}"
-                    ))
-                    .leading(conn)?,
-                None => newest,
+    let leading = with_tag_set(tagged, || -> ApiResult<Vec<BookId>> {
+        Ok(match words {
+            None => {
+                let plan = Plan {
+                    from: "books b",
+                    id: "b.id",
+                    order: match search.sort {
+                        Some(key) => format!("{} {direction}, b.id {direction}", key.column()),
+                        None => format!("b.title COLLATE NOCASE {direction}, b.id {direction}"),
+                    },
+                    conditions,
+                    values,
+                };
+                plan.leading(conn)?
             }
-        }
-    };
+            Some(expression) => {
+                // Newest first is the full-text index's own order: it stops as soon as enough
+                // are found. Only a search that turns out small is ranked or sorted.
+                let newest = Plan::matching(&expression, &conditions, &values, false)
+                    .ordered_by("books_fts.rowid DESC".into())
+                    .leading(conn)?;
+                let few = newest.len() as i64 <= ANSWERED;
+                match search.sort {
+                    _ if newest.is_empty() => newest,
+                    Some(_) if !few => {
+                        return Err(AppError::invalid("sort", TOO_MANY_TO_SORT.as_str()))
+                    }
+                    Some(key) => Plan::matching(&expression, &conditions, &values, true)
+                        .ordered_by(format!("{} {direction}, b.id {direction}", key.column()))
+                        .leading(conn)?,
+                    None if few => Plan::matching(&expression, &conditions, &values, false)
+                        .ordered_by(format!("{RANK} {direction}, books_fts.rowid {direction}"))
+                        .leading(conn)?,
+                    None => newest,
+                }
+            }
+        })
+    })?;
     let total = leading.len() as i64;
     if let Some((key, version)) = remembered {
         search_pages::put(conn, &key, version, total, &leading)?;
