@@ -21,6 +21,7 @@ use crate::mail::Mailer;
 use crate::media::MediaStore;
 use crate::models::setting;
 use crate::services::sweep;
+use crate::views::answers::Answers;
 use crate::{controllers, openapi};
 
 pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
@@ -60,6 +61,7 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         .manage(devices)
         .manage(ResetMailLimits::new(&config))
         .manage(controllers::health::LastCheck::default())
+        .manage(Answers::default())
         .manage(config)
         .mount("/", controllers::routes())
         .mount("/", openapi::routes())

@@ -59,6 +59,8 @@ pub struct Db {
     read_wait: Duration,
     /// Connections for `read_now`, used on the calling thread.
     near: Arc<Near>,
+    /// The connection `data_version` asks, opened when first needed.
+    watch: Arc<Mutex<Option<Connection>>>,
     /// Dropped with the last `Db`, which ends the checkpoint thread.
     _checkpoints: Arc<mpsc::Sender<()>>,
 }
@@ -176,6 +178,7 @@ impl Db {
                 idle: Mutex::new(Vec::new()),
                 opened: AtomicUsize::new(0),
             }),
+            watch: Arc::new(Mutex::new(None)),
             slots: Arc::new(Semaphore::new(POOL_SIZE as usize)),
             writer,
             read_wait,
@@ -262,6 +265,31 @@ impl Db {
     /// A connection for synchronous callers (the command line).
     pub fn get(&self) -> ApiResult<r2d2::PooledConnection<SqliteConnectionManager>> {
         Ok(self.pool.get()?)
+    }
+
+    /// A number that moves whenever anything commits to the database: this process's
+    /// writer, or another process such as the command line importing. It is
+    /// `PRAGMA data_version` of one connection kept for asking it (the numbers of two
+    /// connections cannot be compared), a read of SQLite's shared memory that does not
+    /// touch the file, so it runs on the calling thread.
+    pub fn data_version(&self) -> ApiResult<i64> {
+        let mut watch = self
+            .watch
+            .lock()
+            .map_err(|_| AppError::Internal("watch connection poisoned".into()))?;
+        let conn = match watch.take() {
+            Some(conn) => conn,
+            None => {
+                let mut conn = Connection::open(&self.near.path)?;
+                configure(&mut conn)?;
+                conn
+            }
+        };
+        let version = conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0));
+        *watch = Some(conn);
+        Ok(version?)
     }
 }
 

@@ -18,6 +18,7 @@ use crate::models::{hold, now};
 use crate::services::copies::{self, CopyRules};
 use crate::services::import::{Import, ImportReport};
 use crate::services::{csv_format, import};
+use crate::views::answers::Answers;
 use crate::views::book::{BookPatch, BookQuery, BookRequest, BookView};
 use crate::views::envelope::{Envelope, ListEnvelope};
 use crate::views::envelope::{Reply, Success};
@@ -90,12 +91,21 @@ pub(crate) async fn create(
     (status = 400, description = "A parameter out of range, a page past the 1,000th book, or a sort asked of a search finding more than 1,000", body = ErrorEnvelope),
 ))]
 #[get("/books")]
-pub(crate) async fn list(db: &State<Db>, query: QueryParams) -> Reply {
+pub(crate) async fn list(db: &State<Db>, answers: &State<Answers>, query: QueryParams) -> Reply {
     let (search, page) = BookQuery::from_params(&query)?.validate()?;
+    let key = format!("{search:?} {page:?}");
+    let version = db.data_version()?;
+    if let Some(body) = answers.get(&key, version) {
+        return Ok(Success::again(body));
+    }
     let found = db.run(move |conn| book::list(conn, &search, page)).await?;
     let views: Vec<BookView> = found.books.into_iter().map(BookView::from).collect();
     let meta = paging::capped_meta(page, found.total, found.total_capped);
-    Ok(Success::list("GET BOOKS", views, meta))
+    let success = Success::list("GET BOOKS", views, meta);
+    if let Some(body) = success.ok_body() {
+        answers.put(key, version, body);
+    }
+    Ok(success)
 }
 
 /// One book.

@@ -1,5 +1,6 @@
 //! V: what goes over the wire — request bodies, the envelope, and response shapes.
 
+pub mod answers;
 pub mod book;
 pub mod desk;
 pub mod envelope;

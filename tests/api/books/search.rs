@@ -274,3 +274,47 @@ fn search_text_of_any_shape_never_fails_the_server() {
     app.get("/books/isbn/%C3%AFq%0DC%F1%AC%AE%AF%C3%96", None)
         .expect(400);
 }
+
+/// Listings are answered again from memory while nothing commits; a write from another
+/// connection (another process, such as the command line) shows at once.
+#[test]
+fn a_listing_shows_every_write_at_once_from_anywhere() {
+    let (app, librarian, _) = staffed();
+    shelf(&app, &librarian);
+    let hobbit = |app: &TestApp| {
+        let reply = app.get("/books?q=hobbit", None).expect(200);
+        let book = &reply.body["result"][0];
+        (book["title"].clone(), book["available"].clone())
+    };
+    assert_eq!(hobbit(&app), (json!("The Hobbit"), json!(1)));
+    assert_eq!(hobbit(&app), (json!("The Hobbit"), json!(1)));
+    let id: i64 = app
+        .sql()
+        .query_row("SELECT id FROM books WHERE title = 'The Hobbit'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    app.sql()
+        .execute(
+            "UPDATE books SET title = 'The Hobbit, or There and Back Again' WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    assert_eq!(
+        hobbit(&app),
+        (json!("The Hobbit, or There and Back Again"), json!(1))
+    );
+    lend(&app, id, member_id(&app));
+    assert_eq!(
+        hobbit(&app),
+        (json!("The Hobbit, or There and Back Again"), json!(0))
+    );
+    // A tag given in another process: the tag's kept list of books follows too.
+    assert_eq!(titles(&app.get("/books?tag=cs", None).expect(200)).len(), 3);
+    app.sql()
+        .execute("UPDATE books SET tags = '[\"cs\"]' WHERE id = ?1", [id])
+        .unwrap();
+    let tagged = titles(&app.get("/books?tag=CS", None).expect(200));
+    assert_eq!(tagged.len(), 4, "{tagged:?}");
+    assert!(tagged.contains(&"The Hobbit, or There and Back Again".to_string()));
+}
