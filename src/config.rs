@@ -142,6 +142,9 @@ impl Config {
             // Trust no header for the client's address (anyone can send one); behind a
             // reverse proxy, `ip_header` names the one it sets.
             .merge(("ip_header", false))
+            // No `Server: Rocket` header: it tells a stranger what runs here and nothing a
+            // client needs (and a seventh header made each answer's header map grow).
+            .merge(("ident", false))
             .merge(Toml::string(SHIPPED_ROCKET_TOML).nested())
             .merge(Toml::file(file).nested())
             .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global())

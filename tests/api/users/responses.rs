@@ -80,6 +80,23 @@ fn unknown_routes_and_errors_are_json_with_nosniff() {
 }
 
 #[test]
+fn answers_carry_the_security_headers_and_no_more() {
+    let app = TestApp::new();
+    let (id, token) = app.user("anna");
+    for reply in [
+        app.get("/books", None).expect(200),
+        app.get(&format!("/users/{id}"), Some(&token)).expect(200),
+        app.get("/nowhere", None).expect(404),
+    ] {
+        assert_eq!(reply.header("X-Content-Type-Options"), Some("nosniff"));
+        assert_eq!(reply.header("X-Frame-Options"), Some("SAMEORIGIN"));
+        // What runs here is nobody's business, and FLoC is long gone.
+        assert_eq!(reply.header("Server"), None);
+        assert_eq!(reply.header("Permissions-Policy"), None);
+    }
+}
+
+#[test]
 fn a_known_path_with_the_wrong_method_is_405_with_allow() {
     let app = TestApp::new();
     let (_, token) = app.user("anna");
