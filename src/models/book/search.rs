@@ -196,6 +196,22 @@ pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<Listing
                 };
                 plan.leading(conn)?
             }
+            // Several words seldom match many: the ranks come with the first pass, which
+            // reads every match anyway when they are few, rather than in a second pass
+            // over the same matches (a third off the slowest such search). One word may
+            // match tens of thousands, whose ranks the newest-first pass does not need.
+            Some(expression) if search.sort.is_none() && several_words(&expression) => {
+                let mut scored = Plan::matching(&expression, &conditions, &values, false)
+                    .ordered_by("books_fts.rowid DESC".into())
+                    .scored(conn)?;
+                if scored.len() as i64 <= ANSWERED {
+                    scored.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+                    if search.descending {
+                        scored.reverse();
+                    }
+                }
+                scored.into_iter().map(|(id, _)| id).collect()
+            }
             Some(expression) => {
                 // Newest first is the full-text index's own order: it stops as soon as enough
                 // are found. Only a search that turns out small is ranked or sorted.
@@ -224,6 +240,11 @@ pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<Listing
         search_pages::put(conn, &key, version, total, &leading)?;
     }
     listing(conn, total, &leading, page)
+}
+
+/// Whether a full-text expression (`match_expression`'s) has more than one word.
+fn several_words(expression: &str) -> bool {
+    expression.contains("\" \"")
 }
 
 /// The page of `leading` (a search's leading ids) asked for.
@@ -313,6 +334,25 @@ impl Plan {
             .prepare_cached(&sql)?
             .query_map(params_from_iter(self.values.iter()), |r| {
                 r.get::<_, BookId>(0)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// `leading` with each match's rank (`RANK`: lower is better) beside its id; for
+    /// full-text plans only.
+    fn scored(self, conn: &Connection) -> ApiResult<Vec<(BookId, f64)>> {
+        let sql = format!(
+            "SELECT {}, {RANK} FROM {} {} ORDER BY {} LIMIT {}",
+            self.id,
+            self.from,
+            self.filter(),
+            self.order,
+            ANSWERED + 1
+        );
+        Ok(conn
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(self.values.iter()), |r| {
+                Ok((r.get::<_, BookId>(0)?, r.get::<_, f64>(1)?))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?)
     }

@@ -98,6 +98,34 @@ fn search_is_full_text_ranked_and_prefix() {
 }
 
 #[test]
+fn a_search_of_several_words_comes_by_relevance_not_age() {
+    let (app, librarian, _) = staffed();
+    // The title match is added first, so newest first would put it last.
+    for (title, description) in [
+        ("The Night Garden", "Poems."),
+        ("Cooking", "Recipes for a night in the garden."),
+        ("Night Trains", "Timetables."),
+    ] {
+        add(
+            &app,
+            &librarian,
+            json!({"title": title, "author": "A. Writer", "description": description}),
+        );
+    }
+    assert_eq!(
+        titles(&app.get("/books?q=night%20garden", None).expect(200)),
+        ["The Night Garden", "Cooking"]
+    );
+    assert_eq!(
+        titles(
+            &app.get("/books?q=night%20garden&order=desc", None)
+                .expect(200)
+        ),
+        ["Cooking", "The Night Garden"]
+    );
+}
+
+#[test]
 fn nasty_search_text_never_breaks_the_server() {
     let (app, librarian, _) = staffed();
     shelf(&app, &librarian);
