@@ -275,7 +275,7 @@ login_cores=$(calc "$LOGIN_TICKS / 100 / $DURATION" 2)
 echo
 echo "library-server benchmark, $(date -u +%Y-%m-%d), $(uname -m), $CORES cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1))"
 echo "$BOOKS books, $USERS users, wrk $THREADS threads × $CONNECTIONS connections, ${DURATION}s a path"
-echo "search word: q=$WORD (in the titles of $WORD_BOOKS books); one bcrypt verify (cost 10): $BCRYPT_MS ms of CPU ($BCRYPT_WALL_MS ms wall, on a shared machine)"
+echo "search word: q=$WORD (in the titles of $WORD_BOOKS books); one bcrypt verify (cost 10) with every core verifying: $BCRYPT_MS ms of CPU ($BCRYPT_WALL_MS ms wall, on a shared machine)"
 # The read table of one run: $1 is "" or "board_".
 read_table() {
     local floor=${R[$1floor]}
