@@ -21,6 +21,27 @@ pub struct Claims {
     pub key: String,
     pub iat: i64,
     pub exp: i64,
+    /// Who the token names, as the original Flask server's clients read it: `userid`,
+    /// `username` and `propic` (flask-jwt-extended put them under `identity`; they are
+    /// also at the top level here). Never the e-mail address: personal data stays out of
+    /// tokens, which anyone holding one can read. Not checked: `sub`, `ver` and `key`
+    /// decide who the token opens for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userid: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propic: Option<String>,
+}
+
+/// The original server's token identity, less the e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub userid: i64,
+    pub username: String,
+    pub propic: String,
 }
 
 /// Far longer than any token we issue; longer ones are not even parsed.
@@ -44,12 +65,21 @@ impl Keys {
 
     pub fn issue(&self, user: &User) -> Result<String, AppError> {
         let iat = now();
+        let identity = Identity {
+            userid: user.id.get(),
+            username: user.username.clone(),
+            propic: user.image_file.clone(),
+        };
         let claims = Claims {
             sub: user.id.to_string(),
             ver: user.token_version,
             key: user.token_key.clone(),
             iat,
             exp: iat + self.ttl_secs as i64,
+            userid: Some(identity.userid),
+            username: Some(identity.username.clone()),
+            propic: Some(identity.propic.clone()),
+            identity: Some(identity),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AppError::Internal(format!("signing a token: {e}")))
@@ -108,6 +138,29 @@ mod tests {
     }
 
     #[test]
+    fn carries_the_original_identity_but_no_email() {
+        let keys = Keys::new(b"secret", 60);
+        let token = keys.issue(&user()).unwrap();
+        let claims = keys.verify(&token).unwrap();
+        let identity = Identity {
+            userid: 7,
+            username: "ann".into(),
+            propic: "default.jpg".into(),
+        };
+        assert_eq!(claims.identity, Some(identity));
+        assert_eq!(
+            (
+                claims.userid,
+                claims.username.as_deref(),
+                claims.propic.as_deref()
+            ),
+            (Some(7), Some("ann"), Some("default.jpg"))
+        );
+        let payload = serde_json::to_string(&claims).unwrap();
+        assert!(!payload.contains("example.org"), "{payload}");
+    }
+
+    #[test]
     fn refuses_other_keys_tampering_and_alg_none() {
         let keys = Keys::new(b"secret", 60);
         let token = keys.issue(&user()).unwrap();
@@ -130,6 +183,10 @@ mod tests {
             key: String::new(),
             iat: 0,
             exp: 1,
+            identity: None,
+            userid: None,
+            username: None,
+            propic: None,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();
         assert!(keys.verify(&token).is_none());
