@@ -1,6 +1,8 @@
 //! Assembles the server: managed state, every controller's routes, JSON catchers and the
 //! fairings. `main` and every integration test call `build`, so tests run this server.
 
+mod cors;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -52,7 +54,8 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         window: Duration::from_secs(config.login_lockout_secs),
     });
     let devices = DeviceKeys::new(secret.as_bytes(), config.login_device_days);
-    Ok(rocket::custom(settings.figment.clone())
+    let cors = settings.config.cors_allowed_origins.clone();
+    let rocket = rocket::custom(settings.figment.clone())
         .manage(PublicUrl::of(&settings))
         .manage(db)
         .manage(keys)
@@ -70,7 +73,12 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         .attach(RequestLog)
         .attach(sweep::fairing())
         .attach(security_headers())
-        .attach(shield()))
+        .attach(shield());
+    // Without origins to allow, not even a look at each answer.
+    Ok(match cors.is_empty() {
+        true => rocket,
+        false => rocket.attach(cors::Cors(cors)),
+    })
 }
 
 /// What a catcher sends: the guard's own error if one left it, else the bare status.

@@ -81,6 +81,87 @@ pub struct Config {
     pub item_barcode_prefix: String,
     /// Card numbers the server gives new patrons: this prefix and a six-digit number.
     pub card_prefix: String,
+    /// Web pages on these origins (`https://catalogue.example.org`, comma-separated, or `*`
+    /// for any) may call the JSON API from the browser (CORS). Empty: none but the server's
+    /// own pages, as before. Credentials (cookies) are never allowed.
+    pub cors_allowed_origins: CorsOrigins,
+}
+
+/// `cors_allowed_origins`: a comma-separated text (as an environment variable gives it)
+/// or a list (as `Rocket.toml` may), each entry an origin or `*`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorsOrigins(pub Vec<String>);
+
+impl Serialize for CorsOrigins {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.join(","))
+    }
+}
+
+impl<'de> Deserialize<'de> for CorsOrigins {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Given {
+            Text(String),
+            List(Vec<String>),
+        }
+        let entries = match Given::deserialize(deserializer)? {
+            Given::Text(text) => text.split(',').map(str::to_string).collect(),
+            Given::List(list) => list,
+        };
+        let mut origins = Vec::new();
+        for entry in entries {
+            let entry = entry.trim().trim_end_matches('/');
+            if entry.is_empty() {
+                continue;
+            }
+            origins.push(checked_origin(entry).map_err(serde::de::Error::custom)?);
+        }
+        Ok(CorsOrigins(origins))
+    }
+}
+
+/// An origin as a browser sends it (`scheme://host[:port]`, lower case), or `*`.
+fn checked_origin(entry: &str) -> Result<String, String> {
+    if entry == "*" {
+        return Ok(entry.to_string());
+    }
+    let wrong = || {
+        format!(
+            "cors_allowed_origins: {entry:?} is not an origin; write it as the browser's address \
+             bar shows the site, scheme and host only (https://catalogue.example.org, \
+             http://localhost:3000), or * for any"
+        )
+    };
+    let (scheme, rest) = entry.split_once("://").ok_or_else(wrong)?;
+    let host_ok = !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '@', ' '])
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !matches!(scheme, "http" | "https") || !host_ok {
+        return Err(wrong());
+    }
+    Ok(entry.to_ascii_lowercase())
+}
+
+impl CorsOrigins {
+    /// Whether a page on `origin` may read the API's answers.
+    pub fn allows(&self, origin: &str) -> bool {
+        self.0
+            .iter()
+            .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Any origin at all (`*`).
+    pub fn any(&self) -> bool {
+        self.0.iter().any(|o| o == "*")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -125,6 +206,7 @@ impl Default for Config {
             overdue_blocks_lending: true,
             item_barcode_prefix: String::new(),
             card_prefix: "P".into(),
+            cors_allowed_origins: CorsOrigins::default(),
         }
     }
 }
@@ -304,6 +386,42 @@ mod tests {
         ]);
         assert_eq!(set.public_url(), "https://library.example.org");
         assert_eq!(set.mail_link_warning(), None);
+    }
+
+    #[test]
+    fn cors_origins_come_as_a_list_or_comma_separated() {
+        let text = settings(&[(
+            "cors_allowed_origins",
+            " https://Catalogue.example.org/ , http://localhost:3000,",
+        )]);
+        assert_eq!(
+            text.config.cors_allowed_origins.0,
+            ["https://catalogue.example.org", "http://localhost:3000"]
+        );
+        assert!(text
+            .config
+            .cors_allowed_origins
+            .allows("http://localhost:3000"));
+        assert!(!text
+            .config
+            .cors_allowed_origins
+            .allows("http://localhost:3001"));
+        let figment = Config::figment().merge((
+            "cors_allowed_origins",
+            vec!["*".to_string(), "https://a.example".to_string()],
+        ));
+        let any = Settings::load(figment).unwrap().config.cors_allowed_origins;
+        assert!(any.any() && any.allows("https://elsewhere.example"));
+        assert!(settings(&[]).config.cors_allowed_origins.is_empty());
+        for wrong in [
+            "catalogue.example.org",
+            "https://x.example/path",
+            "ftp://x.example",
+        ] {
+            let figment = Config::figment().merge(("cors_allowed_origins", wrong));
+            let error = Settings::load(figment).err().expect(wrong).to_string();
+            assert!(error.contains("is not an origin"), "{error}");
+        }
     }
 
     #[test]

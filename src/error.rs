@@ -41,6 +41,10 @@ pub enum AppError {
     Busy(&'static str),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A status whose message is not its reason phrase but the original Flask server's
+    /// own words ("OTP not match"), which its clients match on.
+    #[error("{1}")]
+    Worded(Status, &'static str),
 }
 
 impl AppError {
@@ -67,6 +71,7 @@ impl AppError {
             AppError::TooMany { .. } => Status::TooManyRequests,
             AppError::Busy(_) => Status::ServiceUnavailable,
             AppError::Internal(_) => Status::InternalServerError,
+            AppError::Worded(status, _) => *status,
         }
     }
 }
@@ -224,6 +229,17 @@ impl<'r> Responder<'r, 'static> for AppError {
                 error_response(status, Some(errors))
             }
             AppError::Refused(refusal) => refusal_response(refusal),
+            AppError::Worded(status, message) => envelope_response(
+                *status,
+                ErrorEnvelope {
+                    message,
+                    status: status.code,
+                    errors: None,
+                    code: None,
+                    params: None,
+                    detail: None,
+                },
+            ),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 error_response(status, None)

@@ -18,7 +18,7 @@ use utoipa::openapi::{ContentBuilder, RefOr, Required, Response};
 use utoipa::{Modify, OpenApi};
 
 use crate::controllers::{
-    admin, books, desk, health, holds, images, items, library, loans, patrons, users,
+    admin, books, compat, desk, health, holds, images, items, library, loans, patrons, users,
 };
 use crate::error::ErrorEnvelope;
 use crate::views::envelope::{Detail, Meta};
@@ -87,6 +87,14 @@ use crate::views::user::UserView;
         library::audit_log,
         images::profile,
         images::cover,
+        compat::get_all,
+        compat::get_by_id,
+        compat::get_by_username,
+        compat::change_username,
+        compat::update_propic,
+        compat::propic,
+        compat::reset::request_reset,
+        compat::reset::reset_password,
         admin::index,
         admin::file,
         admin::reset_password_page,
@@ -104,6 +112,7 @@ use crate::views::user::UserView;
         (name = "library", description = "The library's settings, loan rules per group, and the audit log"),
         (name = "images", description = "Profile pictures and covers"),
         (name = "service", description = "Health and this document"),
+        (name = "compatibility", description = "The original Flask server's paths, bodies and messages, for its clients (README: Compatibility)"),
     )
 )]
 pub struct ApiDoc;
@@ -195,9 +204,18 @@ fn apply(operation: &mut Operation) {
             "415",
             "The body's content type is not JSON, a form or multipart",
         );
+        // The original Flask server's calls are documented as its clients send them,
+        // JSON or a form (multipart is still read). They ignore fields they do not know;
+        // in multipart a field's name travels in a part's header, where a name no form
+        // sends (a control character) breaks the body itself rather than being ignored.
+        let compatibility = operation
+            .tags
+            .iter()
+            .flatten()
+            .any(|tag| tag == "compatibility");
         if let RefOr::T(body) = body {
             optional_body(body);
-            every_encoding(body);
+            every_encoding(body, !compatibility);
         }
     }
 }
@@ -222,12 +240,14 @@ fn optional_body(body: &mut RequestBody) {
 }
 
 /// The server reads the same fields from JSON, a URL-encoded form or multipart.
-fn every_encoding(body: &mut RequestBody) {
+fn every_encoding(body: &mut RequestBody, multipart: bool) {
     if let Some(json) = body.content.get(JSON).cloned() {
         body.content
             .entry(FORM.to_string())
             .or_insert_with(|| json.clone());
-        body.content.entry(MULTIPART.to_string()).or_insert(json);
+        if multipart {
+            body.content.entry(MULTIPART.to_string()).or_insert(json);
+        }
     }
 }
 

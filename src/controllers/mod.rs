@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod books;
+pub mod compat;
 pub mod desk;
 pub mod health;
 pub mod holds;
@@ -19,6 +20,7 @@ pub fn routes() -> Vec<rocket::Route> {
         health::routes(),
         images::routes(),
         users::routes(),
+        compat::routes(),
         loans::routes(),
         holds::routes(),
         items::routes(),

@@ -196,7 +196,7 @@ pub(crate) async fn me(auth: AuthUser) -> Reply {
 
 /// Members may see other people only when the library's `members_see_names` is on, and
 /// then only their usernames and pictures.
-fn may_see_others(conn: &rusqlite::Connection, viewer: &User) -> Result<(), AppError> {
+pub(crate) fn may_see_others(conn: &rusqlite::Connection, viewer: &User) -> Result<(), AppError> {
     if viewer.is_staff() || library_settings::load(conn)?.members_see_names {
         Ok(())
     } else {
@@ -292,25 +292,33 @@ pub(crate) async fn change_username(
 ) -> Reply {
     auth.require_self_or_admin(id)?;
     let username = body.0.validate()?;
-    let actor = auth.0.clone();
-    let user = db
-        .write(move |tx| {
-            user::find(tx, id)?.ok_or(AppError::NotFound)?;
-            user::set_username(tx, id, &username)?;
-            if actor.id != id {
-                audit::record(
-                    tx,
-                    &actor,
-                    Action::new("user.username", "user", id.get()).patron(id),
-                )?;
-            }
-            user::find(tx, id)?.ok_or(AppError::NotFound)
-        })
-        .await?;
+    let user = rename(db, auth.0.clone(), id, username).await?;
     Ok(Success::ok(
         "CHANGE USERNAME",
         UserView::new(&user, &auth.0),
     ))
+}
+
+/// Gives user `id` a new username (the caller, `actor`, may do so); the user as renamed.
+pub(crate) async fn rename(
+    db: &Db,
+    actor: User,
+    id: UserId,
+    username: crate::domain::Username,
+) -> Result<User, AppError> {
+    db.write(move |tx| {
+        user::find(tx, id)?.ok_or(AppError::NotFound)?;
+        user::set_username(tx, id, &username)?;
+        if actor.id != id {
+            audit::record(
+                tx,
+                &actor,
+                Action::new("user.username", "user", id.get()).patron(id),
+            )?;
+        }
+        user::find(tx, id)?.ok_or(AppError::NotFound)
+    })
+    .await
 }
 
 /// Sets a profile picture from a PNG, JPEG, GIF or WebP upload (judged by content),
@@ -332,7 +340,21 @@ pub(crate) async fn change_image(
     auth.require_self_or_admin(id)?;
     load(db, id).await?;
     let file = upload.0.file_alone("image")?;
-    replace_picture(media, Kind::Profile, file.bytes, |name| {
+    let user = set_picture(db, media, id, file.bytes).await?;
+    Ok(Success::ok(
+        "UPDATE PROFILE PICTURE",
+        UserView::new(&user, &auth.0),
+    ))
+}
+
+/// Makes `bytes` (a picture upload) user `id`'s picture; the user with it.
+pub(crate) async fn set_picture(
+    db: &Db,
+    media: &Arc<MediaStore>,
+    id: UserId,
+    bytes: Vec<u8>,
+) -> Result<User, AppError> {
+    replace_picture(media, Kind::Profile, bytes, |name| {
         db.write(move |tx| {
             let replaced = user::set_image(tx, id, &name)?;
             // The built-in default is not a file of ours to remove.
@@ -340,11 +362,7 @@ pub(crate) async fn change_image(
         })
     })
     .await?;
-    let user = load(db, id).await?;
-    Ok(Success::ok(
-        "UPDATE PROFILE PICTURE",
-        UserView::new(&user, &auth.0),
-    ))
+    load(db, id).await
 }
 
 /// Sets a user's role (admins only). The last admin cannot be demoted.

@@ -63,6 +63,10 @@ const MIGRATIONS: &[Migration] = &[
         "009_on_shelf",
         include_str!("../../migrations/009_on_shelf.sql"),
     ),
+    step(
+        "010_reset_codes",
+        include_str!("../../migrations/010_reset_codes.sql"),
+    ),
 ];
 
 #[derive(Debug)]

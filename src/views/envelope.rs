@@ -87,6 +87,22 @@ impl Success {
         Success::new(status, &envelope)
     }
 
+    /// 200 with `result` and a message of other words than "<WHAT> SUCCESS" (the
+    /// original Flask server's "SUCCESS: GET BY ID", which its clients match on).
+    pub fn worded(message: &str, result: impl Serialize) -> Success {
+        let envelope = Envelope {
+            message: message.to_string(),
+            result,
+            status: Status::Ok.code,
+        };
+        Success::new(Status::Ok, &envelope)
+    }
+
+    /// 200 with any body of the caller's own shape.
+    pub fn shaped(body: &impl Serialize) -> Success {
+        Success::new(Status::Ok, body)
+    }
+
     /// 200 with `result`.
     pub fn ok(what: &str, result: impl Serialize) -> Success {
         Success::one(Status::Ok, what, result)

@@ -2,6 +2,7 @@
 
 pub mod answers;
 pub mod book;
+pub mod compat;
 pub mod desk;
 pub mod envelope;
 pub mod input;

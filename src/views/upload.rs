@@ -20,3 +20,13 @@ pub struct ImageUpload {
     #[schema(value_type = String, format = Binary)]
     image: Vec<u8>,
 }
+
+/// The original Flask server's picture upload: the file in the field `propic_new`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PropicUpload {
+    /// A PNG, JPEG, GIF or WebP picture, as the multipart field `propic_new`; other fields
+    /// are ignored.
+    #[schema(value_type = String, format = Binary)]
+    propic_new: Vec<u8>,
+}

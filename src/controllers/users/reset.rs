@@ -21,7 +21,7 @@ use crate::views::envelope::{Reply, Success};
 use crate::views::input::Fields;
 use crate::views::user::{ForgotRequest, ResetRequest};
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -116,7 +116,7 @@ async fn send_reset_mail(
 }
 
 /// Removes outbox mails whose reset token can no longer be used; a failure is only logged.
-fn prune_outbox(mailer: &Mailer, conn: &rusqlite::Connection) {
+pub(crate) fn prune_outbox(mailer: &Mailer, conn: &rusqlite::Connection) {
     if let Some(folder) = mailer.outbox() {
         if let Err(e) = crate::mail::prune_outbox(folder, conn) {
             tracing::warn!(error = %e, "outbox not pruned");

@@ -259,7 +259,10 @@ fn the_last_releases_database_gets_its_counts_right() {
     );
     drop(library_server::db::Db::open(&path).expect("the old database opens and migrates"));
     let conn = Connection::open(&path).unwrap();
-    assert_eq!(one(&conn, "PRAGMA user_version"), 9);
+    assert_eq!(
+        one(&conn, "PRAGMA user_version"),
+        library_server::db::schema_version()
+    );
     let wrong = one(
         &conn,
         "SELECT COUNT(*) FROM books b WHERE on_shelf !=

@@ -193,9 +193,27 @@ impl TestApp {
     }
 
     pub fn send(&self, method: Method, path: &str, token: Option<&str>, payload: Payload) -> Reply {
+        let bearer = token.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> = bearer
+            .as_deref()
+            .map(|value| ("Authorization", value))
+            .into_iter()
+            .collect();
+        self.send_with(method, path, &headers, payload)
+    }
+
+    /// `send` with these request headers (the original clients' `access_token`, CORS's
+    /// `Origin`) instead of a Bearer token.
+    pub fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        payload: Payload,
+    ) -> Reply {
         let mut request = self.client.req(method, path.to_string());
-        if let Some(token) = token {
-            request = request.header(Header::new("Authorization", format!("Bearer {token}")));
+        for (name, value) in headers {
+            request = request.header(Header::new(name.to_string(), value.to_string()));
         }
         request = match payload {
             Payload::None => request,

@@ -2,6 +2,7 @@
 //! delete — and every way a request can be wrong.
 
 mod accounts;
+mod compat;
 mod login;
 mod pictures;
 mod register;
