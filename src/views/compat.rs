@@ -79,10 +79,11 @@ pub const CODE_DIGITS: std::ops::RangeInclusive<usize> = 6..=8;
 /// PUT /users/reset_password.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetCodeForm {
-    /// The code from the mail.
+    /// The code from the mail, as text; in JSON a number is taken too (the code never
+    /// starts with 0, so no digit is lost).
     #[serde(rename = "OTP")]
-    #[schema(required = true, nullable = false, pattern = "^[0-9]{6,8}$")]
-    pub otp: Option<String>,
+    #[schema(required = true, nullable = false, value_type = String, pattern = "^[0-9]{6,8}$")]
+    pub otp: Option<serde_json::Value>,
     /// At least 8 characters, at most 72 bytes of UTF-8.
     #[schema(required = true, nullable = false, min_length = 8, max_length = 72, format = Password)]
     pub new_password: Option<String>,
@@ -103,7 +104,13 @@ impl ResetCodeForm {
     /// after the code (as the original did), so a wrong code is told first.
     pub fn validate(self) -> Result<ResetByCode, AppError> {
         let mut problems = Problems::default();
-        let code = problems.required("OTP", self.otp.as_deref(), |code| {
+        let otp = match &self.otp {
+            Some(serde_json::Value::Number(n)) if n.is_u64() => Some(n.to_string()),
+            Some(serde_json::Value::String(text)) => Some(text.clone()),
+            Some(_) => Some(String::new()),
+            None => None,
+        };
+        let code = problems.required("OTP", otp.as_deref(), |code| {
             let code = code.trim();
             match CODE_DIGITS.contains(&code.len()) && code.chars().all(|c| c.is_ascii_digit()) {
                 true => Ok(code.to_string()),

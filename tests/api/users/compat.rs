@@ -292,6 +292,20 @@ fn the_original_readmes_calls_replay_in_order() {
     )
     .expect(400);
     assert_eq!(differ.body["message"], "Passwords don't match");
+    // In JSON the code may come as a number.
+    let as_number = call(
+        &app,
+        Method::Put,
+        "/users/reset_password",
+        Some(&reset_token),
+        Payload::Json(json!({
+            "OTP": code.parse::<u64>().unwrap(),
+            "new_password": "new-password-1",
+            "confirm_new_password": "new-password-2",
+        })),
+    )
+    .expect(400);
+    assert_eq!(as_number.body["message"], "Passwords don't match");
     let done = reset(
         &app,
         &reset_token,
