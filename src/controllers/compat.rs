@@ -10,7 +10,9 @@ use rocket::{get, put, routes, Route, State};
 
 use crate::auth::AuthUser;
 use crate::controllers::images::{self, Picture};
-use crate::controllers::users::{may_see_others, rename, set_picture};
+use crate::controllers::users::{
+    may_see_others, rename, seen_by_id, seen_by_username, set_picture,
+};
 use crate::db::Db;
 use crate::domain::UserId;
 use crate::error::{ApiResult, AppError};
@@ -79,15 +81,7 @@ pub(crate) async fn get_all(auth: AuthUser, db: &State<Db>) -> Reply {
 #[get("/users/getById/<id>")]
 pub(crate) async fn get_by_id(id: UserId, auth: AuthUser, db: &State<Db>) -> Reply {
     let viewer = auth.0.clone();
-    let user = db
-        .run(move |conn| {
-            if viewer.id != id {
-                may_see_others(conn, &viewer)?;
-            }
-            user::find(conn, id)
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = db.run(move |conn| seen_by_id(conn, &viewer, id)).await?;
     Ok(Success::worded(
         "SUCCESS: GET BY ID",
         UserView::new(&user, &auth.0),
@@ -103,15 +97,8 @@ pub(crate) async fn get_by_username(username: &str, auth: AuthUser, db: &State<D
     let username = username.to_string();
     let viewer = auth.0.clone();
     let user = db
-        .run(move |conn| {
-            let found = user::find_by_username(conn, &username)?;
-            if found.as_ref().is_none_or(|u| u.id != viewer.id) {
-                may_see_others(conn, &viewer)?;
-            }
-            Ok(found)
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .run(move |conn| seen_by_username(conn, &viewer, &username))
+        .await?;
     Ok(Success::worded(
         "SUCCESS: GET BY USERNAME",
         UserView::new(&user, &auth.0),

@@ -247,10 +247,7 @@ pub(crate) async fn by_id(id: UserId, token: Bearer, db: &State<Db>) -> Reply {
     let (viewer, user) = db
         .read_now(move |conn| {
             let viewer = token.user(conn)?;
-            if viewer.id != id {
-                may_see_others(conn, &viewer)?;
-            }
-            let user = user::find(conn, id)?.ok_or(AppError::NotFound)?;
+            let user = seen_by_id(conn, &viewer, id)?;
             Ok((viewer, user))
         })
         .await?;
@@ -266,16 +263,34 @@ pub(crate) async fn by_username(username: &str, auth: AuthUser, db: &State<Db>) 
     let username = username.to_string();
     let viewer = auth.0.clone();
     let user = db
-        .run(move |conn| {
-            let found = user::find_by_username(conn, &username)?;
-            if found.as_ref().is_none_or(|u| u.id != viewer.id) {
-                may_see_others(conn, &viewer)?;
-            }
-            Ok(found)
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+        .run(move |conn| seen_by_username(conn, &viewer, &username))
+        .await?;
     Ok(Success::ok("GET USER", UserView::new(&user, &auth.0)))
+}
+
+/// User `id` as `viewer` may see them: themself, or anyone when `may_see_others`.
+pub(crate) fn seen_by_id(
+    conn: &rusqlite::Connection,
+    viewer: &User,
+    id: UserId,
+) -> Result<User, AppError> {
+    if viewer.id != id {
+        may_see_others(conn, viewer)?;
+    }
+    user::find(conn, id)?.ok_or(AppError::NotFound)
+}
+
+/// The user named `username` (any letter case), as `viewer` may see them.
+pub(crate) fn seen_by_username(
+    conn: &rusqlite::Connection,
+    viewer: &User,
+    username: &str,
+) -> Result<User, AppError> {
+    let found = user::find_by_username(conn, username)?;
+    if found.as_ref().is_none_or(|u| u.id != viewer.id) {
+        may_see_others(conn, viewer)?;
+    }
+    found.ok_or(AppError::NotFound)
 }
 
 /// Changes a username: the user themself, or an admin.

@@ -46,10 +46,7 @@ pub fn redeem(conn: &Connection, token_hash: &str, now: i64) -> ApiResult<Option
         )
         .optional()?;
     if let Some(user_id) = user_id {
-        conn.execute(
-            "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
-            params![user_id, now],
-        )?;
+        spend_all(conn, user_id, now)?;
     }
     Ok(user_id)
 }

@@ -7,10 +7,9 @@
 
 use std::sync::Arc;
 
-use rand::{Rng, RngCore};
+use rand::Rng;
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
-use rocket::tokio::task::spawn_blocking;
 use rocket::{post, put, State};
 use sha2::{Digest, Sha256};
 
@@ -18,7 +17,7 @@ use crate::auth::guards::ClientAddr;
 use crate::auth::password;
 use crate::auth::rate_limit::ResetMailLimits;
 use crate::config::Config;
-use crate::controllers::users::reset::{prune_outbox, token_hash};
+use crate::controllers::users::reset::{new_token, prune_spent, send_reset_mail_to, token_hash};
 use crate::db::Db;
 use crate::domain::Email;
 use crate::error::{AppError, ErrorEnvelope};
@@ -45,13 +44,12 @@ fn code_hash(token: &str, code: &str) -> String {
     hex::encode(Sha256::digest(format!("{token}:{code}").as_bytes()))
 }
 
-/// A new token (256 random bits, hex) and a code of 8 digits, the first not 0 (a client
-/// that sends it as a number keeps every digit).
-fn new_token_and_code() -> (String, String) {
-    let mut token = [0u8; 32];
-    rand::rng().fill_bytes(&mut token);
-    let code: u32 = rand::rng().random_range(10_000_000..100_000_000);
-    (hex::encode(token), code.to_string())
+/// A code of 8 digits, the first not 0 (a client that sends it as a number keeps every
+/// digit).
+fn new_code() -> String {
+    rand::rng()
+        .random_range(10_000_000..100_000_000u32)
+        .to_string()
 }
 
 /// Mails a reset code if an account uses the address; the answer's token names the
@@ -71,7 +69,7 @@ pub(crate) async fn request_reset(
     body: Fields<RequestResetForm>,
 ) -> Reply {
     let email = body.0.validate()?;
-    let (token, code) = new_token_and_code();
+    let (token, code) = (new_token(), new_code());
     if limits.allow(&client.0, &email) {
         let db = db.inner().clone();
         let mailer = Arc::clone(mailer);
@@ -118,12 +116,6 @@ async fn send_code_mail(
     let Some(user) = user else {
         return Ok(());
     };
-    let pruning = Arc::clone(&mailer);
-    db.run(move |conn| {
-        prune_outbox(&pruning, conn);
-        Ok(())
-    })
-    .await?;
     let minutes = (ttl / 60).max(1);
     let text = format!(
         "Hello {name},\n\n\
@@ -133,12 +125,8 @@ async fn send_code_mail(
          tries. If it was not you, ignore this message: your password stays as it is.\n",
         name = user.username,
     );
-    spawn_blocking(move || {
-        let to = user.email.as_deref().unwrap_or_default();
-        mailer.send_reset(&hashed, to, "Your library password reset code", text)
-    })
-    .await?
-    .map_err(AppError::Internal)
+    let subject = "Your library password reset code";
+    send_reset_mail_to(db, mailer, hashed, user, subject, text).await
 }
 
 /// The `access_token` header of a reset by code (or, for clients that send every token
@@ -208,16 +196,7 @@ pub(crate) async fn reset_password(
         }
     })
     .await?;
-    let mailer = Arc::clone(mailer);
-    let pruned = db
-        .run(move |conn| {
-            prune_outbox(&mailer, conn);
-            Ok(())
-        })
-        .await;
-    if let Err(e) = pruned {
-        tracing::warn!(error = %e, "outbox not pruned");
-    }
+    prune_spent(db, mailer).await;
     Ok(Success::shaped(&ResetDone {
         message: "Password reset success.",
         status: Status::Ok.code,

@@ -72,9 +72,7 @@ async fn send_reset_mail(
     ttl: i64,
     link_base: String,
 ) -> Result<(), AppError> {
-    let mut token = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut token);
-    let token = hex::encode(token);
+    let token = new_token();
     let hashed = token_hash(&token);
     let stored = hashed.clone();
     let user = db
@@ -91,12 +89,6 @@ async fn send_reset_mail(
     let Some(user) = user else {
         return Ok(());
     };
-    let pruning = Arc::clone(&mailer);
-    db.run(move |conn| {
-        prune_outbox(&pruning, conn);
-        Ok(())
-    })
-    .await?;
     let minutes = (ttl / 60).max(1);
     let text = format!(
         "Hello {name},\n\n\
@@ -107,16 +99,65 @@ async fn send_reset_mail(
          stays as it is.\n",
         name = user.username,
     );
+    send_reset_mail_to(
+        db,
+        mailer,
+        hashed,
+        user,
+        "Reset your library password",
+        text,
+    )
+    .await
+}
+
+/// A reset token: 256 random bits, as hex.
+pub(crate) fn new_token() -> String {
+    let mut token = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut token);
+    hex::encode(token)
+}
+
+/// Mails `user` about the reset whose token hashes to `hashed`, once it is stored: prunes
+/// the outbox first, then sends on a blocking thread.
+pub(crate) async fn send_reset_mail_to(
+    db: &Db,
+    mailer: Arc<Mailer>,
+    hashed: String,
+    user: user::User,
+    subject: &'static str,
+    text: String,
+) -> Result<(), AppError> {
+    let pruning = Arc::clone(&mailer);
+    db.run(move |conn| {
+        prune_outbox(&pruning, conn);
+        Ok(())
+    })
+    .await?;
     spawn_blocking(move || {
         let to = user.email.as_deref().unwrap_or_default();
-        mailer.send_reset(&hashed, to, "Reset your library password", text)
+        mailer.send_reset(&hashed, to, subject, text)
     })
     .await?
     .map_err(AppError::Internal)
 }
 
+/// After a password is set: the mails of the tokens it spent go from the outbox. The
+/// password is changed by then, so a failure here is only logged.
+pub(crate) async fn prune_spent(db: &Db, mailer: &Arc<Mailer>) {
+    let mailer = Arc::clone(mailer);
+    let pruned = db
+        .run(move |conn| {
+            prune_outbox(&mailer, conn);
+            Ok(())
+        })
+        .await;
+    if let Err(e) = pruned {
+        tracing::warn!(error = %e, "outbox not pruned");
+    }
+}
+
 /// Removes outbox mails whose reset token can no longer be used; a failure is only logged.
-pub(crate) fn prune_outbox(mailer: &Mailer, conn: &rusqlite::Connection) {
+fn prune_outbox(mailer: &Mailer, conn: &rusqlite::Connection) {
     if let Some(folder) = mailer.outbox() {
         if let Err(e) = crate::mail::prune_outbox(folder, conn) {
             tracing::warn!(error = %e, "outbox not pruned");
@@ -152,18 +193,8 @@ pub(crate) async fn reset_password(
         user::set_password(tx, user_id, Some(&hash))
     })
     .await?;
-    // The used token's mail, and those of the user's other tokens, spent with it. The
-    // password is changed by now, so a failure here is only logged.
-    let mailer = Arc::clone(mailer);
-    let pruned = db
-        .run(move |conn| {
-            prune_outbox(&mailer, conn);
-            Ok(())
-        })
-        .await;
-    if let Err(e) = pruned {
-        tracing::warn!(error = %e, "outbox not pruned");
-    }
+    // The used token's mail, and those of the user's other tokens, spent with it.
+    prune_spent(db, mailer).await;
     Ok(Success::ok(
         "RESET PASSWORD",
         Detail::new("The password is changed; earlier sessions are signed out."),

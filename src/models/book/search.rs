@@ -318,20 +318,24 @@ impl Plan {
         }
     }
 
-    /// The leading ids in order, one more than the most ever answered (`ANSWERED`). Ids
-    /// first, then each book by id: sorting whole rows would work out every match's
-    /// columns, `available` included, to keep only one page.
-    fn leading(self, conn: &Connection) -> ApiResult<Vec<BookId>> {
-        let sql = format!(
-            "SELECT {} FROM {} {} ORDER BY {} LIMIT {}",
-            self.id,
+    /// The statement reading `columns` of the leading matches, one more than the most ever
+    /// answered.
+    fn sql(&self, columns: &str) -> String {
+        format!(
+            "SELECT {columns} FROM {} {} ORDER BY {} LIMIT {}",
             self.from,
             self.filter(),
             self.order,
             ANSWERED + 1
-        );
+        )
+    }
+
+    /// The leading ids in order, one more than the most ever answered (`ANSWERED`). Ids
+    /// first, then each book by id: sorting whole rows would work out every match's
+    /// columns, `available` included, to keep only one page.
+    fn leading(self, conn: &Connection) -> ApiResult<Vec<BookId>> {
         Ok(conn
-            .prepare_cached(&sql)?
+            .prepare_cached(&self.sql(self.id))?
             .query_map(params_from_iter(self.values.iter()), |r| {
                 r.get::<_, BookId>(0)
             })?
@@ -341,16 +345,8 @@ impl Plan {
     /// `leading` with each match's rank (`RANK`: lower is better) beside its id; for
     /// full-text plans only.
     fn scored(self, conn: &Connection) -> ApiResult<Vec<(BookId, f64)>> {
-        let sql = format!(
-            "SELECT {}, {RANK} FROM {} {} ORDER BY {} LIMIT {}",
-            self.id,
-            self.from,
-            self.filter(),
-            self.order,
-            ANSWERED + 1
-        );
         Ok(conn
-            .prepare_cached(&sql)?
+            .prepare_cached(&self.sql(&format!("{}, {RANK}", self.id)))?
             .query_map(params_from_iter(self.values.iter()), |r| {
                 Ok((r.get::<_, BookId>(0)?, r.get::<_, f64>(1)?))
             })?
