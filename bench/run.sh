@@ -202,6 +202,8 @@ BOOK_FLOOD=$(run_wrk book_flood book.lua /books/1)
 wait "$FLOOD_PID"
 FLOOD=$(cat "$WORK/flood.line")
 PEAK_KIB=$(status_kib VmHWM)
+say "the reader's page in headless Chromium: a search's first render"
+RENDER=$(python3 "$BENCH_DIR/first_render.py" "$BASE" "$WORD")
 
 # After the memory peak is read: the upload itself is held in memory while it is imported.
 say "importing $IMPORT_ROWS rows over HTTP while a member borrows and returns"
@@ -307,6 +309,7 @@ echo "picture burst (12 uploads at once, 4 of 6000×6000 and 8 of 3000×3000 pix
 echo "login run: the server used $login_cores of $CORES cores, $login_cpu_ms ms of CPU a login"
 echo "import over HTTP: $IMPORT_ROWS rows in $(field "$PAUSE" import_s) s, while $(field "$PAUSE" writes) loan and return requests answered (p50 $(field "$PAUSE" p50_ms) ms)"
 echo "import: longest wait of another write: $(field "$PAUSE" max_ms) ms"
+echo "reader's page, /?q=$WORD in headless Chromium: $RENDER"
 echo
 echo "small board (printed, not judged): the server on CPU 0 only, $BOARD_LIMIT"
 read_table board_
@@ -337,6 +340,7 @@ v=$(field "$LENDING" pairs_per_s); check "loan + return pairs/s" "$v" "≥ 2000"
 v=$(field "$DESK" pairs_per_s); check "desk: lend + check-in by barcode pairs/s" "$v" "≥ 2000" "$(holds "$v >= 2000")"
 v=$(calc "$IDLE_KIB / 1024" 1); check "resident memory idle" "$v MB" "≤ 15 MB" "$(holds "$v <= 15")"
 v=$(calc "$PEAK_KIB / 1024" 1); check "resident memory peak (reads, search, lending)" "$v MB" "≤ 48 MB" "$(holds "$v <= 48")"
+v=$(field "$RENDER" js_css_gzip_kb); check "reader's page: its JS + CSS, gzipped" "$v KB" "≤ 60 KB" "$(holds "$v <= 60")"
 v=$(calc "$BINARY_BYTES / 1048576" 1); check "release binary size" "$v MB" "≤ 12 MB" "$(holds "$v <= 12")"
 v=$(field "$IDLE" p99); ok=$(field "$IDLE" health_ok)
 check "/health p99, $IDLE_CONNECTIONS idle connections open" "$v ms" "< 20 ms, all 200" "$(holds "$v < 20 && ${ok%/*} == ${ok#*/}")"

@@ -17,12 +17,13 @@ use crate::auth::device::DeviceKeys;
 use crate::auth::jwt::Keys;
 use crate::auth::rate_limit::ResetMailLimits;
 use crate::auth::throttle::{Limits, LoginThrottle};
+use crate::auth::CatalogueAccess;
 use crate::config::{PublicUrl, Settings};
 use crate::db::Db;
 use crate::error::{error_response, AppError, GuardError};
 use crate::mail::Mailer;
 use crate::media::MediaStore;
-use crate::models::setting;
+use crate::models::{library_settings, setting};
 use crate::services::sweep;
 use crate::views::answers::Answers;
 use crate::{controllers, openapi};
@@ -55,6 +56,7 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
     });
     let devices = DeviceKeys::new(secret.as_bytes(), config.login_device_days);
     let cors = settings.config.cors_allowed_origins.clone();
+    let members_only = library_settings::load(&*db.get()?)?.catalogue_members_only;
     let rocket = rocket::custom(settings.figment.clone())
         .manage(PublicUrl::of(&settings))
         .manage(db)
@@ -66,6 +68,7 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         .manage(ResetMailLimits::new(&config))
         .manage(controllers::health::LastCheck::default())
         .manage(Answers::default())
+        .manage(CatalogueAccess::new(members_only))
         .manage(config)
         .mount("/", controllers::routes())
         .mount("/", openapi::routes())

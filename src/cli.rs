@@ -1,7 +1,7 @@
 //! The command line: `serve` (the default), `migrate`, `create-admin`, `import`, `export`.
 
 mod catalogue;
-mod demo;
+pub mod demo;
 mod host;
 
 use std::io::{BufRead, IsTerminal};

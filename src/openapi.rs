@@ -18,7 +18,8 @@ use utoipa::openapi::{ContentBuilder, RefOr, Required, Response};
 use utoipa::{Modify, OpenApi};
 
 use crate::controllers::{
-    admin, books, compat, desk, health, holds, images, items, library, loans, patrons, users,
+    admin, books, compat, desk, health, holds, images, items, library, loans, patrons, reader,
+    users,
 };
 use crate::error::ErrorEnvelope;
 use crate::views::envelope::{Detail, Meta};
@@ -43,6 +44,9 @@ use crate::views::user::UserView;
         users::change_image,
         users::reset::forgot_password,
         users::reset::reset_password,
+        users::account::change_password,
+        users::account::reading_history,
+        users::account::choose_reading_history,
         users::change_role,
         users::delete_user,
         books::create,
@@ -63,6 +67,7 @@ use crate::views::user::UserView;
         holds::list,
         holds::cancel,
         items::for_book,
+        items::on_shelves,
         items::add,
         items::by_id,
         items::by_barcode,
@@ -97,7 +102,11 @@ use crate::views::user::UserView;
         compat::reset::reset_password,
         admin::index,
         admin::file,
-        admin::reset_password_page,
+        reader::front,
+        reader::book_page,
+        reader::reset_page,
+        reader::file,
+        reader::page_settings,
         openapi_json,
     ),
     components(schemas(ErrorEnvelope, Detail, Meta, UserView)),

@@ -180,3 +180,43 @@ mod tests {
         assert_eq!(ClientAddr::of(None).0, "unknown");
     }
 }
+
+/// Whether the catalogue is for signed-in readers only (`catalogue_members_only`), kept in
+/// memory: every catalogue read asks, and only PATCH /settings changes it.
+#[derive(Default)]
+pub struct CatalogueAccess(std::sync::atomic::AtomicBool);
+
+impl CatalogueAccess {
+    pub fn new(members_only: bool) -> CatalogueAccess {
+        CatalogueAccess(members_only.into())
+    }
+
+    pub fn members_only(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn set(&self, members_only: bool) {
+        self.0
+            .store(members_only, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Someone who may read the catalogue: anyone, or with `catalogue_members_only` a
+/// signed-in user (no token is a 401).
+pub struct CatalogueReader;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CatalogueReader {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let members_only = req
+            .rocket()
+            .state::<CatalogueAccess>()
+            .is_some_and(CatalogueAccess::members_only);
+        if members_only {
+            try_outcome!(req.guard::<AuthUser>().await);
+        }
+        Outcome::Success(CatalogueReader)
+    }
+}

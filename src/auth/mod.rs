@@ -7,4 +7,4 @@ pub mod password;
 pub mod rate_limit;
 pub mod throttle;
 
-pub use guards::{Admin, AuthUser, Bearer, Librarian};
+pub use guards::{Admin, AuthUser, Bearer, CatalogueAccess, CatalogueReader, Librarian};

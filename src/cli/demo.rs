@@ -23,7 +23,7 @@ use crate::domain::{Email, Password, Pin, Role};
 use crate::models::hold::{self, HoldFilter, HoldStatus};
 use crate::models::loan::{self, LoanFilter, LoanStatus};
 use crate::models::user::{self, NewUser, PatronRecord};
-use crate::models::{book, now, setting, Page};
+use crate::models::{book, item, now, setting, Page};
 use crate::services::copies::CopyRules;
 use crate::services::import::Import;
 use crate::services::lending::{self, Actor, Policy};
@@ -224,7 +224,25 @@ fn import_books(tx: &Transaction, rules: CopyRules) -> Result<u64, Box<dyn std::
     // The import names the database (for telling its own exports apart); each copy of the
     // demo must get its own name when it first starts, as it gets its own JWT secret.
     setting::forget_instance_id(tx)?;
+    shelve(tx)?;
     Ok(report.created)
+}
+
+/// Gives every copy a shelf mark as a small library writes them: fiction by the first
+/// letters of the author's surname ("F AUS"), so the reader's page can say where a book
+/// stands.
+fn shelve(tx: &Transaction) -> Result<(), Box<dyn std::error::Error>> {
+    let mut marks = Vec::new();
+    book::for_each(tx, |book| {
+        let surname = book.data.author.split_whitespace().last().unwrap_or("");
+        let letters: String = surname.chars().take(3).collect::<String>().to_uppercase();
+        marks.push((book.id, format!("F {letters}")));
+        Ok(())
+    })?;
+    for (id, mark) in marks {
+        item::shelve_all(tx, id, &mark)?;
+    }
+    Ok(())
 }
 
 fn summarise(

@@ -6,7 +6,7 @@ use rocket::http::{ContentType, Header};
 use rocket::tokio::task::spawn_blocking;
 use rocket::{delete, get, patch, post, put, routes, Responder, Route, State};
 
-use crate::auth::Librarian;
+use crate::auth::{CatalogueReader, Librarian};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::{BookId, Isbn13};
@@ -14,7 +14,7 @@ use crate::error::ErrorEnvelope;
 use crate::error::{ApiResult, AppError};
 use crate::media::{replace_picture, Kind, MediaStore};
 use crate::models::book::{self, Book};
-use crate::models::{hold, now};
+use crate::models::{hold, item, now};
 use crate::services::copies::{self, CopyRules};
 use crate::services::import::{Import, ImportReport};
 use crate::services::{csv_format, import};
@@ -81,6 +81,7 @@ pub(crate) async fn create(
     ("q" = Option<String>, Query, max_length = 500, description = "Words to find (the last also as a prefix of two letters or more), or an ISBN"),
     ("author" = Option<String>, Query, max_length = 500, description = "Exact author, any letter case"),
     ("tag" = Option<String>, Query, max_length = 500),
+    ("language" = Option<String>, Query, max_length = 500, description = "Exact language, any letter case"),
     ("available" = Option<String>, Query, pattern = "^(true|false)?$", description = "true: only books with a copy free (empty: not given)"),
     ("sort" = Option<String>, Query, pattern = "^(title|author|published_year|created_at)?$", description = "Empty: by relevance with `q`, else by title"),
     ("order" = Option<String>, Query, pattern = "^(asc|desc)?$"),
@@ -91,15 +92,31 @@ pub(crate) async fn create(
     (status = 400, description = "A parameter out of range, a page past the 1,000th book, or a sort asked of a search finding more than 1,000", body = ErrorEnvelope),
 ))]
 #[get("/books")]
-pub(crate) async fn list(db: &State<Db>, answers: &State<Answers>, query: QueryParams) -> Reply {
+pub(crate) async fn list(
+    _reader: CatalogueReader,
+    db: &State<Db>,
+    answers: &State<Answers>,
+    query: QueryParams,
+) -> Reply {
     let (search, page) = BookQuery::from_params(&query)?.validate()?;
     let key = format!("{search:?} {page:?}");
     let version = db.data_version()?;
     if let Some(body) = answers.get(&key, version) {
         return Ok(Success::again(body));
     }
-    let found = db.run(move |conn| book::list(conn, &search, page)).await?;
-    let views: Vec<BookView> = found.books.into_iter().map(BookView::from).collect();
+    let (found, views) = db
+        .run(move |conn| {
+            let mut found = book::list(conn, &search, page)?;
+            let views = std::mem::take(&mut found.books)
+                .into_iter()
+                .map(|book| {
+                    let shelves = item::shelves(conn, book.id)?;
+                    Ok(BookView::with_shelves(book, shelves))
+                })
+                .collect::<ApiResult<Vec<BookView>>>()?;
+            Ok((found, views))
+        })
+        .await?;
     let meta = paging::capped_meta(page, found.total, found.total_capped);
     let success = Success::list("GET BOOKS", views, meta);
     if let Some(body) = success.ok_body() {
@@ -113,7 +130,7 @@ pub(crate) async fn list(db: &State<Db>, answers: &State<Answers>, query: QueryP
     (status = 200, description = "The book", body = Envelope<BookView>),
 ))]
 #[get("/books/<id>")]
-pub(crate) async fn by_id(id: BookId, db: &State<Db>) -> Reply {
+pub(crate) async fn by_id(id: BookId, _reader: CatalogueReader, db: &State<Db>) -> Reply {
     let book = load(db, id).await?;
     Ok(Success::ok("GET BOOK", BookView::from(book)))
 }
@@ -123,7 +140,7 @@ pub(crate) async fn by_id(id: BookId, db: &State<Db>) -> Reply {
     (status = 200, description = "The book", body = Envelope<BookView>),
 ))]
 #[get("/books/isbn/<isbn>")]
-pub(crate) async fn by_isbn(isbn: &str, db: &State<Db>) -> Reply {
+pub(crate) async fn by_isbn(isbn: &str, _reader: CatalogueReader, db: &State<Db>) -> Reply {
     let isbn = Isbn13::parse(isbn).map_err(|e| AppError::invalid("isbn", e))?;
     let book = db
         .read_now(move |conn| book::find_by_isbn(conn, &isbn))

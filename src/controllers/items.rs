@@ -4,7 +4,7 @@
 use rocket::{delete, get, patch, post, routes, Route, State};
 use rusqlite::Connection;
 
-use crate::auth::Librarian;
+use crate::auth::{CatalogueReader, Librarian};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::item::ItemStatus;
@@ -18,10 +18,10 @@ use crate::services::copies::{self, CopyRules};
 use crate::services::lending;
 use crate::views::envelope::{Envelope, Reply, Success};
 use crate::views::input::{Empty, Fields, NoFields};
-use crate::views::item::{Holder, ItemRequest, ItemView};
+use crate::views::item::{Holder, ItemRequest, ItemView, ShelfCopy};
 
 pub fn routes() -> Vec<Route> {
-    routes![for_book, add, by_id, by_barcode, change, withdraw, lost, found]
+    routes![for_book, on_shelves, add, by_id, by_barcode, change, withdraw, lost, found]
 }
 
 fn holder(conn: &Connection, user_id: UserId, until: i64) -> ApiResult<Option<Holder>> {
@@ -72,6 +72,28 @@ pub(crate) async fn for_book(id: BookId, _staff: Librarian, db: &State<Db>) -> R
         })
         .await?;
     Ok(Success::ok("GET ITEMS", views))
+}
+
+/// The book's copies as readers see them: each one's shelf and status, and when one on
+/// loan is due back; withdrawn, lost and missing copies are left out. Anyone may ask,
+/// unless the catalogue is for members only.
+#[utoipa::path(params(("id" = i64, Path)), tag = "copies", responses(
+    (status = 200, description = "The book's copies", body = Envelope<Vec<ShelfCopy>>),
+    (status = 401, description = "The catalogue is for members only, and no one is signed in", body = ErrorEnvelope),
+    (status = 404, description = "No such book", body = ErrorEnvelope),
+))]
+#[get("/books/<id>/copies", rank = 2)]
+pub(crate) async fn on_shelves(id: BookId, _reader: CatalogueReader, db: &State<Db>) -> Reply {
+    let copies = db
+        .run(move |conn| {
+            if !loan::book_exists(conn, id)? {
+                return Err(AppError::NotFound);
+            }
+            item::seen_by_readers(conn, id)
+        })
+        .await?;
+    let copies: Vec<ShelfCopy> = copies.into_iter().map(ShelfCopy::from).collect();
+    Ok(Success::ok("GET COPIES", copies))
 }
 
 /// Adds a copy: with the barcode on its label, or the next of the library's sequence

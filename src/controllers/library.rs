@@ -4,7 +4,7 @@
 use rocket::{delete, get, patch, put, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Admin, Librarian};
+use crate::auth::{Admin, CatalogueAccess, Librarian};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::book::optional;
@@ -12,7 +12,9 @@ use crate::domain::item::date;
 use crate::domain::UserId;
 use crate::error::AppError;
 use crate::models::audit::{self, Action, Filter};
-use crate::models::library_settings::{self, LibrarySettings, Registration, MAX_HISTORY_DAYS};
+use crate::models::library_settings::{
+    self, LibrarySettings, Registration, KIOSK_IDLE_SECONDS, MAX_HISTORY_DAYS,
+};
 use crate::models::loan_rules::{self as rules_table, GroupRules};
 use crate::services::lending::Policy;
 use crate::views::desk::RulesView;
@@ -57,11 +59,21 @@ pub struct SettingsRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 10000)]
     pub loan_history_days: Option<Option<i64>>,
+    #[schema(nullable = false)]
+    pub catalogue_members_only: Option<bool>,
+    #[schema(nullable = false)]
+    pub search_engines_may_index: Option<bool>,
+    #[schema(nullable = false)]
+    pub reading_history: Option<bool>,
+    #[schema(nullable = false, minimum = 10, maximum = 3600)]
+    pub kiosk_idle_seconds: Option<i64>,
 }
 
 /// Changes the library's settings: self-registration (`open`, `closed` — staff create
 /// accounts, the choice for a school — or `approval`), whether members see each other's
-/// usernames and pictures, and how many days loan history stays linked to its readers.
+/// usernames and pictures, how many days loan history stays linked to its readers, and
+/// what the reader's page does: a members-only catalogue, search engines allowed or not,
+/// reading histories, and the idle time of catalogue PCs in kiosk mode.
 #[utoipa::path(tag = "library", security(("bearer" = []), ("access_token" = [])),
     request_body(content = Option<SettingsRequest>, description = "What to change; nothing changes nothing"), responses(
     (status = 200, description = "The settings now", body = Envelope<LibrarySettings>),
@@ -70,6 +82,7 @@ pub struct SettingsRequest {
 pub(crate) async fn change_settings(
     admin: Admin,
     db: &State<Db>,
+    access: &State<CatalogueAccess>,
     body: Fields<SettingsRequest>,
 ) -> Reply {
     let request = body.0;
@@ -78,6 +91,18 @@ pub(crate) async fn change_settings(
             return Err(AppError::invalid(
                 "loan_history_days",
                 format!("must be from 0 to {MAX_HISTORY_DAYS} days, or null to keep history"),
+            ));
+        }
+    }
+    if let Some(secs) = request.kiosk_idle_seconds {
+        if !KIOSK_IDLE_SECONDS.contains(&secs) {
+            return Err(AppError::invalid(
+                "kiosk_idle_seconds",
+                format!(
+                    "must be from {} to {} seconds",
+                    KIOSK_IDLE_SECONDS.start(),
+                    KIOSK_IDLE_SECONDS.end()
+                ),
             ));
         }
     }
@@ -93,6 +118,18 @@ pub(crate) async fn change_settings(
             }
             if let Some(days) = request.loan_history_days {
                 settings.loan_history_days = days;
+            }
+            if let Some(on) = request.catalogue_members_only {
+                settings.catalogue_members_only = on;
+            }
+            if let Some(on) = request.search_engines_may_index {
+                settings.search_engines_may_index = on;
+            }
+            if let Some(on) = request.reading_history {
+                settings.reading_history = on;
+            }
+            if let Some(secs) = request.kiosk_idle_seconds {
+                settings.kiosk_idle_seconds = secs;
             }
             library_settings::save(tx, &settings)?;
             crate::services::sweep::anonymise_history(tx, crate::models::now())?;
@@ -111,6 +148,7 @@ pub(crate) async fn change_settings(
             Ok(settings)
         })
         .await?;
+    access.set(changed.catalogue_members_only);
     Ok(Success::ok("UPDATE SETTINGS", changed))
 }
 

@@ -1,6 +1,7 @@
 //! C: thin route handlers, one file per resource.
 
 pub mod admin;
+pub mod assets;
 pub mod books;
 pub mod compat;
 pub mod desk;
@@ -11,6 +12,7 @@ pub mod items;
 pub mod library;
 pub mod loans;
 pub mod patrons;
+pub mod reader;
 pub mod users;
 
 pub fn routes() -> Vec<rocket::Route> {
@@ -27,6 +29,7 @@ pub fn routes() -> Vec<rocket::Route> {
         desk::routes(),
         patrons::routes(),
         library::routes(),
+        reader::routes(),
     ]
     .concat()
 }

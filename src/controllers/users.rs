@@ -29,6 +29,7 @@ use crate::views::paging;
 use crate::views::query::QueryParams;
 use crate::views::upload::ImageUpload;
 use rocket::http::Status;
+pub(crate) mod account;
 pub(crate) mod reset;
 
 use crate::views::user::{
@@ -47,6 +48,9 @@ pub fn routes() -> Vec<Route> {
         change_image,
         reset::forgot_password,
         reset::reset_password,
+        account::change_password,
+        account::reading_history,
+        account::choose_reading_history,
         change_role,
         delete_user,
     ]

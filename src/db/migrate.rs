@@ -67,6 +67,10 @@ const MIGRATIONS: &[Migration] = &[
         "010_reset_codes",
         include_str!("../../migrations/010_reset_codes.sql"),
     ),
+    step(
+        "011_reader_page",
+        include_str!("../../migrations/011_reader_page.sql"),
+    ),
 ];
 
 #[derive(Debug)]

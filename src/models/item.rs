@@ -90,6 +90,56 @@ pub fn for_book(conn: &Connection, book_id: BookId) -> ApiResult<Vec<Item>> {
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// The shelves (locations) the book's free copies stand on, in order, each once.
+pub fn shelves(conn: &Connection, book_id: BookId) -> ApiResult<Vec<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT DISTINCT location FROM items
+             WHERE book_id = ?1 AND status = 'available' AND location IS NOT NULL
+             ORDER BY location",
+        )?
+        .query_map([book_id], |row| row.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?)
+}
+
+/// Puts every copy of the book on one shelf (the demo library's shelf marks).
+pub fn shelve_all(conn: &Connection, book_id: BookId, location: &str) -> ApiResult<()> {
+    conn.execute(
+        "UPDATE items SET location = ?2 WHERE book_id = ?1",
+        params![book_id, location],
+    )?;
+    Ok(())
+}
+
+/// A copy as readers see it: where it belongs, its status, and when it is due back if it
+/// is on loan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenCopy {
+    pub location: Option<String>,
+    pub status: ItemStatus,
+    pub due_at: Option<i64>,
+}
+
+/// The book's copies a reader may know of, oldest first: withdrawn, lost and missing ones
+/// are left out.
+pub fn seen_by_readers(conn: &Connection, book_id: BookId) -> ApiResult<Vec<SeenCopy>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT i.location, i.status, l.due_at FROM items i
+             LEFT JOIN loans l ON l.item_id = i.id AND l.returned_at IS NULL
+             WHERE i.book_id = ?1 AND i.status NOT IN ('withdrawn', 'lost', 'missing')
+             ORDER BY i.id",
+        )?
+        .query_map([book_id], |row| {
+            Ok(SeenCopy {
+                location: row.get("location")?,
+                status: row.get("status")?,
+                due_at: row.get("due_at")?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// How many of the book's items have each status.
 pub fn count(conn: &Connection, book_id: BookId, status: ItemStatus) -> ApiResult<i64> {
     Ok(conn

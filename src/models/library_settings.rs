@@ -42,6 +42,10 @@ impl Registration {
 /// The most days loan history may stay linked (about 30 years); 0 is "anonymise at once".
 pub const MAX_HISTORY_DAYS: i64 = 10_000;
 
+/// How long a catalogue PC in kiosk mode waits for a touch before it signs its reader out.
+pub const KIOSK_IDLE_SECONDS: std::ops::RangeInclusive<i64> = 10..=3600;
+const DEFAULT_KIOSK_IDLE: i64 = 120;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LibrarySettings {
     pub registration: Registration,
@@ -51,11 +55,26 @@ pub struct LibrarySettings {
     /// keeps it for good.
     #[schema(minimum = 0, maximum = 10000)]
     pub loan_history_days: Option<i64>,
+    /// Whether only signed-in readers may search the catalogue and open its books.
+    pub catalogue_members_only: bool,
+    /// Whether search engines may index the reader's page and its book pages (they are
+    /// told `noindex` otherwise).
+    pub search_engines_may_index: bool,
+    /// Whether members may keep a reading history: each chooses it for themselves, and
+    /// their returned loans then stay linked to them until they stop.
+    pub reading_history: bool,
+    /// Seconds of no use after which a catalogue PC in kiosk mode signs its reader out.
+    #[schema(minimum = 10, maximum = 3600)]
+    pub kiosk_idle_seconds: i64,
 }
 
 const REGISTRATION: &str = "registration";
 const MEMBERS_SEE_NAMES: &str = "members_see_names";
 const LOAN_HISTORY_DAYS: &str = "loan_history_days";
+const CATALOGUE_MEMBERS_ONLY: &str = "catalogue_members_only";
+const SEARCH_ENGINES_MAY_INDEX: &str = "search_engines_may_index";
+const READING_HISTORY: &str = "reading_history";
+const KIOSK_IDLE: &str = "kiosk_idle_seconds";
 
 pub fn load(conn: &Connection) -> ApiResult<LibrarySettings> {
     Ok(LibrarySettings {
@@ -66,7 +85,18 @@ pub fn load(conn: &Connection) -> ApiResult<LibrarySettings> {
         loan_history_days: setting::get(conn, LOAN_HISTORY_DAYS)?
             .and_then(|v| v.parse::<i64>().ok())
             .filter(|days| *days >= 0),
+        catalogue_members_only: flag(conn, CATALOGUE_MEMBERS_ONLY)?,
+        search_engines_may_index: flag(conn, SEARCH_ENGINES_MAY_INDEX)?,
+        reading_history: flag(conn, READING_HISTORY)?,
+        kiosk_idle_seconds: setting::get(conn, KIOSK_IDLE)?
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|secs| KIOSK_IDLE_SECONDS.contains(secs))
+            .unwrap_or(DEFAULT_KIOSK_IDLE),
     })
+}
+
+fn flag(conn: &Connection, key: &str) -> ApiResult<bool> {
+    Ok(setting::get(conn, key)?.as_deref() == Some("true"))
 }
 
 pub fn save(conn: &Connection, settings: &LibrarySettings) -> ApiResult<()> {
@@ -93,6 +123,14 @@ pub fn save(conn: &Connection, settings: &LibrarySettings) -> ApiResult<()> {
         LOAN_HISTORY_DAYS,
         settings.loan_history_days.map(|d| d.to_string()),
     )?;
+    for (key, on) in [
+        (CATALOGUE_MEMBERS_ONLY, settings.catalogue_members_only),
+        (SEARCH_ENGINES_MAY_INDEX, settings.search_engines_may_index),
+        (READING_HISTORY, settings.reading_history),
+    ] {
+        put(key, Some(on.to_string()))?;
+    }
+    put(KIOSK_IDLE, Some(settings.kiosk_idle_seconds.to_string()))?;
     Ok(())
 }
 
@@ -107,10 +145,17 @@ mod tests {
         assert_eq!(found.registration, Registration::Open);
         assert!(!found.members_see_names);
         assert_eq!(found.loan_history_days, None);
+        assert!(!found.catalogue_members_only && !found.reading_history);
+        assert!(!found.search_engines_may_index);
+        assert_eq!(found.kiosk_idle_seconds, DEFAULT_KIOSK_IDLE);
         let changed = LibrarySettings {
             registration: Registration::Approval,
             members_see_names: true,
             loan_history_days: Some(30),
+            catalogue_members_only: true,
+            search_engines_may_index: true,
+            reading_history: true,
+            kiosk_idle_seconds: 60,
         };
         save(&conn, &changed).unwrap();
         assert_eq!(load(&conn).unwrap(), changed);

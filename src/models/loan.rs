@@ -191,13 +191,19 @@ pub fn any_linked_returned_by(conn: &Connection, cutoff: i64) -> ApiResult<bool>
 
 /// Cuts the link between returned loans and their readers when returned by `cutoff`;
 /// the loans stay, so counts do. Returns how many were anonymised.
-pub fn anonymise_returned_by(conn: &Connection, cutoff: i64) -> ApiResult<usize> {
+/// Members who keep a reading history keep theirs while `histories_allowed`.
+pub fn anonymise_returned_by(
+    conn: &Connection,
+    cutoff: i64,
+    histories_allowed: bool,
+) -> ApiResult<usize> {
     Ok(conn
         .prepare_cached(
             "UPDATE loans SET user_id = NULL
-             WHERE returned_at IS NOT NULL AND user_id IS NOT NULL AND returned_at <= ?1",
+             WHERE returned_at IS NOT NULL AND user_id IS NOT NULL AND returned_at <= ?1
+               AND NOT (?2 AND user_id IN (SELECT id FROM users WHERE keeps_history = 1))",
         )?
-        .execute([cutoff])?)
+        .execute(params![cutoff, histories_allowed])?)
 }
 
 /// Cuts the link between the user and their returned loans (their data is erased).

@@ -522,6 +522,23 @@ pub fn delete(conn: &Connection, id: UserId) -> ApiResult<bool> {
     Ok(conn.execute("DELETE FROM users WHERE id = ?1", [id])? > 0)
 }
 
+/// Whether the member chose to keep a reading history (migration 011).
+pub fn keeps_history(conn: &Connection, id: UserId) -> ApiResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT keeps_history FROM users WHERE id = ?1")?
+        .query_row([id], |row| row.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+pub fn set_keeps_history(conn: &Connection, id: UserId, keep: bool) -> ApiResult<()> {
+    conn.execute(
+        "UPDATE users SET keeps_history = ?2, modified_at = ?3 WHERE id = ?1",
+        params![id, keep, now()],
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

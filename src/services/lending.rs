@@ -239,10 +239,12 @@ pub fn renew(
     match out.status(now) {
         LoanStatus::Returned => return Err(already_returned()),
         LoanStatus::Overdue => {
-            return Err(AppError::conflict(
+            return Err(Refusal::new(
+                "loan_overdue",
                 "due_at",
                 "an overdue loan cannot be renewed",
-            ))
+            )
+            .into())
         }
         LoanStatus::Active => {}
     }
@@ -260,16 +262,21 @@ pub fn renew(
         None => policy,
     };
     if out.renewals >= policy.max_renewals {
-        return Err(AppError::conflict(
+        return Err(Refusal::new(
+            "renewals_used_up",
             "renewals",
             format!("already renewed {} times, the most allowed", out.renewals),
-        ));
+        )
+        .param("renewals", out.renewals)
+        .into());
     }
     if hold::count_waiting(conn, out.book_id)? > 0 {
-        return Err(AppError::conflict(
+        return Err(Refusal::new(
+            "others_waiting",
             "book_id",
             "others are waiting for this book",
-        ));
+        )
+        .into());
     }
     loan::extend(conn, out.id, out.due_at + policy.loan_secs)?;
     loan::find(conn, out.id)?.ok_or(AppError::NotFound)
@@ -287,16 +294,20 @@ pub fn place_hold(
     existing_book(conn, book_id)?;
     settle(conn, policy, book_id, now)?;
     if loan::has_out(conn, holder, book_id)? {
-        return Err(AppError::conflict(
+        return Err(Refusal::new(
+            "already_borrowed",
             "book_id",
             "this user already has this book on loan",
-        ));
+        )
+        .into());
     }
     if hold::find_open(conn, holder, book_id)?.is_some() {
-        return Err(AppError::conflict(
+        return Err(Refusal::new(
+            "already_holding",
             "book_id",
             "this user already holds this book",
-        ));
+        )
+        .into());
     }
     let patron = user::find(conn, holder)?.ok_or(AppError::NotFound)?;
     if let Some(refusal) = desk::standing(&patron, now) {
@@ -304,14 +315,17 @@ pub fn place_hold(
     }
     let policy = policy.for_patron(conn, &patron)?;
     if hold::count_open_for_user(conn, holder, now)? >= policy.max_holds {
-        return Err(AppError::conflict(
+        return Err(Refusal::new(
+            "hold_limit",
             "user_id",
             format!(
                 "already has {} open holds (waiting or ready), the most allowed; \
                  cancel one or collect a ready book first",
                 policy.max_holds
             ),
-        ));
+        )
+        .param("max_holds", policy.max_holds)
+        .into());
     }
     let placed = hold::insert(conn, book_id, holder, now)?;
     settle(conn, policy, book_id, now)?;

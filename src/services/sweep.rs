@@ -48,7 +48,9 @@ pub async fn sweep(db: &Db, policy: Policy) -> ApiResult<usize> {
         .await
 }
 
-/// Loans returned by this time are to lose their reader, under `loan_history_days`.
+/// Loans returned by this time are to lose their reader, under `loan_history_days`. (A
+/// member keeping a reading history makes the sweep look again each time, and find
+/// nothing to do: a cheap write a minute.)
 fn history_cutoff(conn: &Connection, now: i64) -> ApiResult<Option<i64>> {
     Ok(library_settings::load(conn)?
         .loan_history_days
@@ -56,12 +58,16 @@ fn history_cutoff(conn: &Connection, now: i64) -> ApiResult<Option<i64>> {
 }
 
 /// Anonymises the loan history older than `loan_history_days` (nothing when the library
-/// keeps it); returns how many loans lost their reader. Also run when the setting changes.
+/// keeps it), except the reading histories members chose to keep where the library allows
+/// them; returns how many loans lost their reader. Also run when a setting or a member's
+/// choice changes.
 pub fn anonymise_history(conn: &Connection, now: i64) -> ApiResult<usize> {
-    match history_cutoff(conn, now)? {
-        Some(cutoff) => {
+    let settings = library_settings::load(conn)?;
+    match settings.loan_history_days {
+        Some(days) => {
+            let cutoff = now - days * 24 * 60 * 60;
             audit::unlink_reading_by(conn, cutoff)?;
-            loan::anonymise_returned_by(conn, cutoff)
+            loan::anonymise_returned_by(conn, cutoff, settings.reading_history)
         }
         None => Ok(0),
     }

@@ -18,13 +18,20 @@ mod schema;
 
 pub use schema::Tag;
 
-/// A book as the API shows it: the id, every field of `FIELDS`, then what the server keeps.
+/// A book as the API shows it: the id, every field of `FIELDS`, then what the server keeps;
+/// in a listing also the shelves its free copies stand on.
 #[derive(Debug)]
-pub struct BookView(Book);
+pub struct BookView(Book, Option<Vec<String>>);
 
 impl From<Book> for BookView {
     fn from(book: Book) -> BookView {
-        BookView(book)
+        BookView(book, None)
+    }
+}
+
+impl BookView {
+    pub fn with_shelves(book: Book, shelves: Vec<String>) -> BookView {
+        BookView(book, Some(shelves))
     }
 }
 
@@ -49,6 +56,9 @@ impl Serialize for BookView {
         map.serialize_entry("cover_file", &book.cover_file)?;
         map.serialize_entry("created_at", &HttpDate(book.created_at))?;
         map.serialize_entry("modified_at", &HttpDate(book.modified_at))?;
+        if let Some(shelves) = &self.1 {
+            map.serialize_entry("shelves", shelves)?;
+        }
         map.end()
     }
 }
@@ -213,6 +223,7 @@ pub struct BookQuery {
     pub q: Option<String>,
     pub author: Option<String>,
     pub tag: Option<String>,
+    pub language: Option<String>,
     pub available: Option<String>,
     pub sort: Option<String>,
     pub order: Option<String>,
@@ -241,6 +252,7 @@ impl BookQuery {
             q: text("q")?,
             author: text("author")?,
             tag: text("tag")?,
+            language: text("language")?,
             available: text("available")?,
             sort: text("sort")?,
             order: text("order")?,
@@ -265,6 +277,7 @@ impl BookQuery {
         let text = filter_text(&mut problems, "q", self.q).map(|q| SearchText::from_query(&q));
         let author = filter_text(&mut problems, "author", self.author);
         let tag = filter_text(&mut problems, "tag", self.tag);
+        let language = filter_text(&mut problems, "language", self.language);
         let available_only = match self.available.as_deref() {
             None | Some("") | Some("false") => false,
             Some("true") => true,
@@ -312,6 +325,7 @@ impl BookQuery {
                     text,
                     author,
                     tag,
+                    language,
                     available_only,
                     sort,
                     descending,

@@ -8,7 +8,7 @@ use crate::domain::book::optional;
 use crate::domain::item::{self, Barcode, ItemStatus, MAX_LOCATION, MAX_NOTE};
 use crate::domain::{BookId, ItemId, UserId};
 use crate::error::AppError;
-use crate::models::item::{Item, ItemFields};
+use crate::models::item::{Item, ItemFields, SeenCopy};
 
 /// Who has a copy out, or whom it waits for on the hold shelf (staff see these).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -169,5 +169,27 @@ impl ItemRequest {
             },
             status: self.status,
         })
+    }
+}
+
+/// A copy as any reader sees it: where it stands and whether it is there, never who has
+/// it or its barcode.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ShelfCopy {
+    /// The shelf (location) it belongs on, if the library recorded one.
+    pub location: Option<String>,
+    /// `available`: on the shelf; the others say where it is instead.
+    pub status: ItemStatus,
+    /// When it is due back, while it is on loan.
+    pub due_at: Option<HttpDate>,
+}
+
+impl From<SeenCopy> for ShelfCopy {
+    fn from(copy: SeenCopy) -> ShelfCopy {
+        ShelfCopy {
+            location: copy.location,
+            status: copy.status,
+            due_at: copy.due_at.map(HttpDate),
+        }
     }
 }

@@ -17,6 +17,7 @@ mod mail;
 mod openapi;
 mod operations;
 mod patrons;
+mod reader_page;
 mod schema;
 mod smoke;
 mod users;

@@ -99,6 +99,7 @@ pub struct Search {
     pub text: Option<SearchText>,
     pub author: Option<String>,
     pub tag: Option<String>,
+    pub language: Option<String>,
     pub available_only: bool,
     pub sort: Option<SortKey>,
     pub descending: bool,
@@ -163,6 +164,10 @@ pub fn list(conn: &Connection, search: &Search, page: Page) -> ApiResult<Listing
     if let Some(author) = &search.author {
         conditions.push("b.author = ? COLLATE NOCASE".into());
         values.push(Value::Text(author.clone()));
+    }
+    if let Some(language) = &search.language {
+        conditions.push("b.language = ? COLLATE NOCASE".into());
+        values.push(Value::Text(language.clone()));
     }
     // Read from the sort index itself, so it goes before the tag's lookups.
     if search.available_only {

@@ -157,7 +157,7 @@ fn a_loan_is_overdue_only_after_its_due_time() {
     };
     assert!(matches!(
         renew(&conn, policy(), actor, out.id, NOW),
-        Err(AppError::Conflict(errors)) if errors.contains_key("due_at")
+        Err(AppError::Refused(refusal)) if refusal.code == "loan_overdue" && refusal.field == "due_at"
     ));
 }
 
@@ -281,7 +281,8 @@ fn a_member_holds_at_most_max_holds_books() {
     place_hold(&conn, two, BookId::new(2), UserId::new(1), NOW).unwrap();
     assert!(matches!(
         place_hold(&conn, two, BookId::new(3), UserId::new(1), NOW),
-        Err(AppError::Conflict(errors)) if errors["user_id"].contains("2 open holds")
+        Err(AppError::Refused(refusal))
+            if refusal.code == "hold_limit" && refusal.detail.contains("2 open holds")
     ));
     // A ready hold whose pickup time is over no longer counts.
     place_hold(&conn, two, BookId::new(3), UserId::new(1), NOW + 3 * DAY).unwrap();

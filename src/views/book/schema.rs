@@ -68,7 +68,15 @@ impl utoipa::PartialSchema for BookView {
                 ObjectBuilder::new().schema_type(one_of(&[Type::String, Type::Null])),
             )
             .property("created_at", Ref::from_schema_name(HttpDate::name()))
-            .property("modified_at", Ref::from_schema_name(HttpDate::name()));
+            .property("modified_at", Ref::from_schema_name(HttpDate::name()))
+            .property(
+                "shelves",
+                ArrayBuilder::new()
+                    .items(ObjectBuilder::new().schema_type(Type::String))
+                    .description(Some(
+                        "In a listing only: the shelves (locations) of the copies free now",
+                    )),
+            );
         for name in required {
             object = object.required(name);
         }

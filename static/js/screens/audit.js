@@ -72,6 +72,10 @@ async function loadSettings() {
     const settings = (await get('/settings')).result || {};
     $('#settings-registration').value = settings.registration || 'open';
     $('#settings-names').checked = Boolean(settings.members_see_names);
+    $('#settings-members-only').checked = Boolean(settings.catalogue_members_only);
+    $('#settings-reading-history').checked = Boolean(settings.reading_history);
+    $('#settings-indexing').checked = Boolean(settings.search_engines_may_index);
+    $('#settings-kiosk-idle').value = settings.kiosk_idle_seconds || 120;
     const days = settings.loan_history_days;
     $('#settings-history').value = days === null || days === undefined ? '' : days;
   });
@@ -84,6 +88,10 @@ async function saveSettings(event) {
   const body = {
     registration: $('#settings-registration').value,
     members_see_names: $('#settings-names').checked,
+    catalogue_members_only: $('#settings-members-only').checked,
+    reading_history: $('#settings-reading-history').checked,
+    search_engines_may_index: $('#settings-indexing').checked,
+    kiosk_idle_seconds: Number($('#settings-kiosk-idle').value),
     loan_history_days: days === '' ? null : Number(days),
   };
   await attempt(async () => {

@@ -180,7 +180,7 @@ fn a_reset_link_from_the_mail_sets_a_new_password() {
 
 /// The reset token in the mail's link, `…/reset-password?token=<64 hex digits>` (long
 /// lines are quoted-printable).
-fn reset_token_from_outbox(outbox: &Path) -> String {
+pub(crate) fn reset_token_from_outbox(outbox: &Path) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let mails: Vec<PathBuf> = std::fs::read_dir(outbox)
@@ -200,72 +200,4 @@ fn reset_token_from_outbox(outbox: &Path) -> String {
         assert!(Instant::now() < deadline, "no reset mail in {outbox:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-#[test]
-fn the_reset_page_a_mail_links_to_sets_a_new_password() {
-    if !browser_ready() {
-        return;
-    }
-    let server = Server::start();
-    server.register("admin");
-    server.register("mia");
-    let (status, _) = server.http(
-        "POST",
-        "/users/password/forgot",
-        None,
-        Some(json!({"email": "mia@example.org"})),
-    );
-    assert_eq!(status, 200);
-    let token = reset_token_from_outbox(&server.outbox());
-
-    run(async {
-        let browser = open_browser(&server).await;
-        // A token the server does not know is told in words.
-        browser.open("/reset-password?token=not-a-real-token").await;
-        browser.fill("#reset-password", "a-new-password").await;
-        browser.fill("#reset-repeat", "a-new-password").await;
-        browser.click("#reset-submit").await;
-        browser
-            .message(
-                "error",
-                &["BAD REQUEST", "token: is invalid, used or expired"],
-            )
-            .await;
-
-        browser
-            .open(&format!("/reset-password?token={token}"))
-            .await;
-        // The token is taken out of the address bar (and so out of the history).
-        let address = browser.client.current_url().await.expect("url");
-        assert!(!address.as_str().contains(&token), "{address}");
-        browser.fill("#reset-password", "a-new-password").await;
-        browser.fill("#reset-repeat", "another-password").await;
-        browser.click("#reset-submit").await;
-        browser
-            .message("error", &["The two passwords differ"])
-            .await;
-        browser.fill("#reset-repeat", "a-new-password").await;
-        browser.click("#reset-submit").await;
-        browser.message("ok", &["password is changed"]).await;
-        browser.find("#reset-form[hidden]").await;
-        browser.screenshot("reset-password").await;
-        browser.no_policy_violations().await;
-        browser.close().await;
-    });
-
-    let (status, body) = server.http(
-        "POST",
-        "/users/login",
-        None,
-        Some(json!({"email": "mia@example.org", "password": "a-new-password"})),
-    );
-    assert_eq!(status, 200, "{body}");
-    let (status, _) = server.http(
-        "POST",
-        "/users/login",
-        None,
-        Some(json!({"email": "mia@example.org", "password": PASSWORD})),
-    );
-    assert_eq!(status, 401);
 }

@@ -20,11 +20,11 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-pub(super) fn chromium() -> PathBuf {
+pub(crate) fn chromium() -> PathBuf {
     std::env::var_os("LIBRARY_TEST_CHROMIUM").map_or_else(|| CHROMIUM.into(), PathBuf::from)
 }
 
-pub(super) fn chromedriver() -> PathBuf {
+pub(crate) fn chromedriver() -> PathBuf {
     std::env::var_os("LIBRARY_TEST_CHROMEDRIVER").map_or_else(|| CHROMEDRIVER.into(), PathBuf::from)
 }
 
@@ -32,7 +32,7 @@ pub(super) fn chromedriver() -> PathBuf {
 /// at the default paths); when it still cannot be had, CI fails, anywhere else the test is
 /// skipped, saying so where the person running `cargo test` sees it (the harness captures
 /// `eprintln!`, not a write to the stderr handle itself).
-pub(super) fn browser_ready() -> bool {
+pub(crate) fn browser_ready() -> bool {
     static FOUND: OnceLock<Result<(), String>> = OnceLock::new();
     let why = match FOUND.get_or_init(find_or_install_browser) {
         Ok(()) => return true,
@@ -96,7 +96,7 @@ fn running_as_root() -> bool {
 /// Chromium running whenever a test fails before it closes its session.
 struct Driver {
     child: Child,
-    pub(super) port: u16,
+    pub(crate) port: u16,
     _profile: TempDir,
 }
 
@@ -112,14 +112,14 @@ impl Drop for Driver {
     }
 }
 
-pub(super) struct Browser {
-    pub(super) client: Client,
-    pub(super) base: String,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
+    pub(crate) base: String,
     // Dropped after `client` is closed: kills chromedriver (and so Chromium).
     _driver: Driver,
 }
 
-pub(super) async fn open_browser(server: &Server) -> Browser {
+pub(crate) async fn open_browser(server: &Server) -> Browser {
     let port = free_port();
     let profile = tempfile::tempdir().expect("profile dir");
     let child = Command::new(chromedriver())
@@ -177,7 +177,7 @@ pub(super) async fn open_browser(server: &Server) -> Browser {
 const WAIT: Duration = Duration::from_secs(10);
 
 impl Browser {
-    pub(super) async fn open(&self, path: &str) {
+    pub(crate) async fn open(&self, path: &str) {
         self.client
             .goto(&format!("{}{path}", self.base))
             .await
@@ -190,7 +190,7 @@ impl Browser {
             .expect("the page's script ran");
     }
 
-    pub(super) async fn find(&self, css: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
             .at_most(WAIT)
@@ -199,14 +199,14 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
 
-    pub(super) async fn fill(&self, css: &str, text: &str) {
+    pub(crate) async fn fill(&self, css: &str, text: &str) {
         let field = self.find(css).await;
         field.clear().await.expect("clear");
         field.send_keys(text).await.expect("type");
     }
 
     /// Clicks, trying again while a list that is being redrawn swaps the element out.
-    pub(super) async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let deadline = Instant::now() + WAIT;
         loop {
             let result = self.find(css).await.click().await;
@@ -219,7 +219,7 @@ impl Browser {
     }
 
     /// Waits until the element's visible text contains every needle; returns the text.
-    pub(super) async fn text_contains(&self, css: &str, needles: &[&str]) -> String {
+    pub(crate) async fn text_contains(&self, css: &str, needles: &[&str]) -> String {
         let deadline = Instant::now() + WAIT;
         let mut last = String::new();
         loop {
@@ -240,7 +240,7 @@ impl Browser {
     }
 
     /// Waits until exactly `n` elements match (lists reload asynchronously).
-    pub(super) async fn count(&self, css: &str, n: usize) {
+    pub(crate) async fn count(&self, css: &str, n: usize) {
         let deadline = Instant::now() + WAIT;
         loop {
             let found = self
@@ -260,22 +260,22 @@ impl Browser {
         }
     }
 
-    pub(super) async fn message(&self, kind: &str, needles: &[&str]) -> String {
+    pub(crate) async fn message(&self, kind: &str, needles: &[&str]) -> String {
         self.text_contains(&format!("#message[data-kind=\"{kind}\"]"), needles)
             .await
     }
 
-    pub(super) async fn view(&self, name: &str) {
+    pub(crate) async fn view(&self, name: &str) {
         self.find(&format!("body[data-view=\"{name}\"]")).await;
     }
 
-    pub(super) async fn login(&self, email: &str, password: &str) {
+    pub(crate) async fn login(&self, email: &str, password: &str) {
         self.fill("#login-email", email).await;
         self.fill("#login-password", password).await;
         self.click("#login-submit").await;
     }
 
-    pub(super) async fn no_policy_violations(&self) {
+    pub(crate) async fn no_policy_violations(&self) {
         let seen = self
             .client
             .execute("return document.body.dataset.cspViolations || '0';", vec![])
@@ -285,7 +285,7 @@ impl Browser {
     }
 
     /// Saves a screenshot when ADMIN_SCREENSHOTS names a folder.
-    pub(super) async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         let Some(folder) = std::env::var_os("ADMIN_SCREENSHOTS") else {
             return;
         };
@@ -298,7 +298,7 @@ impl Browser {
     /// README_SCREENSHOTS is set: `README_SCREENSHOTS=1 CI=true cargo test --test api
     /// admin_page` makes them all again. Off by default, so a test run leaves the tree as
     /// it was (the pictures show today's dates).
-    pub(super) async fn readme_screenshot(&self, name: &str) {
+    pub(crate) async fn readme_screenshot(&self, name: &str) {
         if std::env::var_os("README_SCREENSHOTS").is_none() {
             return;
         }
@@ -308,14 +308,14 @@ impl Browser {
         std::fs::write(folder.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
-    pub(super) async fn set_width(&self, width: u32, height: u32) {
+    pub(crate) async fn set_width(&self, width: u32, height: u32) {
         self.client
             .set_window_size(width, height)
             .await
             .expect("resize window");
     }
 
-    pub(super) async fn close(self) {
+    pub(crate) async fn close(self) {
         let Browser {
             client, _driver, ..
         } = self;
@@ -325,7 +325,7 @@ impl Browser {
 }
 
 /// Runs an async browser test on a runtime of its own (the server has another).
-pub(super) fn run<F: std::future::Future<Output = ()>>(test: F) {
+pub(crate) fn run<F: std::future::Future<Output = ()>>(test: F) {
     rocket::tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

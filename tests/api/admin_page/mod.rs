@@ -10,11 +10,11 @@
 //! desktop and phone width, and `README_SCREENSHOTS=1` to have them write the pictures the
 //! README shows (`docs/screenshots/`).
 
-mod accounts;
-mod browser;
+pub(crate) mod accounts;
+pub(crate) mod browser;
 mod copies;
 mod desk;
 mod lending;
 mod patrons;
-mod server;
+pub(crate) mod server;
 mod serving;

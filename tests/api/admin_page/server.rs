@@ -16,15 +16,27 @@ use tempfile::TempDir;
 
 /// The server from `library_server::build`, listening on 127.0.0.1, on its own thread and
 /// runtime, with a temporary database and data folder. Shut down when dropped.
-pub(super) struct Server {
-    pub(super) base: String,
-    pub(super) dir: TempDir,
+pub(crate) struct Server {
+    pub(crate) base: String,
+    pub(crate) dir: TempDir,
     shutdown: Shutdown,
 }
 
 impl Server {
-    pub(super) fn start() -> Server {
+    pub(crate) fn start() -> Server {
+        Server::start_in(tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// The server on the demo library (`library-server demo`), as a newcomer first sees it.
+    pub(crate) fn with_demo() -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
+        let settings = crate::common::settings_in(dir.path());
+        library_server::cli::demo::demo(&settings, &dir.path().join("library.db"))
+            .expect("the demo library");
+        Server::start_in(dir)
+    }
+
+    fn start_in(dir: TempDir) -> Server {
         let port = free_port();
         let figment = figment_in(dir.path())
             .merge(("address", "127.0.0.1"))
@@ -69,7 +81,7 @@ impl Server {
         server
     }
 
-    pub(super) fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.base
             .rsplit(':')
             .next()
@@ -78,7 +90,7 @@ impl Server {
     }
 
     /// A plain HTTP/1.1 exchange, enough to set up data through the API: (status, JSON).
-    pub(super) fn http(
+    pub(crate) fn http(
         &self,
         method: &str,
         path: &str,
@@ -118,7 +130,7 @@ impl Server {
     }
 
     /// Registers `name` (`name@example.org`, `PASSWORD`); the first one is the admin.
-    pub(super) fn register(&self, name: &str) -> i64 {
+    pub(crate) fn register(&self, name: &str) -> i64 {
         let (status, body) = self.http(
             "POST",
             "/users/register",
@@ -129,7 +141,7 @@ impl Server {
         body["result"]["id"].as_i64().expect("id")
     }
 
-    pub(super) fn login(&self, name: &str) -> String {
+    pub(crate) fn login(&self, name: &str) -> String {
         let (status, body) = self.http(
             "POST",
             "/users/login",
@@ -140,7 +152,7 @@ impl Server {
         body["access_token"].as_str().expect("token").to_string()
     }
 
-    pub(super) fn outbox(&self) -> PathBuf {
+    pub(crate) fn outbox(&self) -> PathBuf {
         self.dir.path().join("data").join("outbox")
     }
 }
