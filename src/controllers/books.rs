@@ -81,7 +81,7 @@ pub(crate) async fn create(
     ("q" = Option<String>, Query, max_length = 500, description = "Words to find (the last also as a prefix of two letters or more), or an ISBN"),
     ("author" = Option<String>, Query, max_length = 500, description = "Exact author, any letter case"),
     ("tag" = Option<String>, Query, max_length = 500),
-    ("language" = Option<String>, Query, max_length = 500, description = "Exact language, any letter case"),
+    ("language" = Option<String>, Query, max_length = 500, description = "Exact language as the catalogue spells it; letter case is ignored for A to Z"),
     ("available" = Option<String>, Query, pattern = "^(true|false)?$", description = "true: only books with a copy free (empty: not given)"),
     ("sort" = Option<String>, Query, pattern = "^(title|author|published_year|created_at)?$", description = "Empty: by relevance with `q`, else by title"),
     ("order" = Option<String>, Query, pattern = "^(asc|desc)?$"),

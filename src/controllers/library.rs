@@ -65,8 +65,10 @@ pub struct SettingsRequest {
     pub search_engines_may_index: Option<bool>,
     #[schema(nullable = false)]
     pub reading_history: Option<bool>,
-    #[schema(nullable = false, minimum = 10, maximum = 3600)]
-    pub kiosk_idle_seconds: Option<i64>,
+    /// null is refused: there is always an idle time.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, nullable = false, minimum = 10, maximum = 3600)]
+    pub kiosk_idle_seconds: Option<Option<i64>>,
 }
 
 /// Changes the library's settings: self-registration (`open`, `closed` — staff create
@@ -94,7 +96,12 @@ pub(crate) async fn change_settings(
             ));
         }
     }
-    if let Some(secs) = request.kiosk_idle_seconds {
+    let kiosk_idle_seconds = match request.kiosk_idle_seconds {
+        Some(None) => return Err(AppError::invalid("kiosk_idle_seconds", "must not be null")),
+        Some(Some(secs)) => Some(secs),
+        None => None,
+    };
+    if let Some(secs) = kiosk_idle_seconds {
         if !KIOSK_IDLE_SECONDS.contains(&secs) {
             return Err(AppError::invalid(
                 "kiosk_idle_seconds",
@@ -128,7 +135,7 @@ pub(crate) async fn change_settings(
             if let Some(on) = request.reading_history {
                 settings.reading_history = on;
             }
-            if let Some(secs) = request.kiosk_idle_seconds {
+            if let Some(secs) = kiosk_idle_seconds {
                 settings.kiosk_idle_seconds = secs;
             }
             library_settings::save(tx, &settings)?;

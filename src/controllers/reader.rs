@@ -151,7 +151,8 @@ fn from_accept_language(header: &str) -> Option<&'static Catalogue> {
         .collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
     ranked.into_iter().find_map(|(_, tag)| {
-        let tag = tag.to_ascii_lowercase();
+        // "de_DE" is how some systems write "de-DE".
+        let tag = tag.to_ascii_lowercase().replace('_', "-");
         catalogue(&tag).or_else(|| catalogue(tag.split('-').next().unwrap_or("")))
     })
 }
@@ -224,9 +225,11 @@ impl Page {
     }
 }
 
+/// Search engines are kept out unless the library allows them, and always when only
+/// members may see the catalogue (every book page would be the same sign-in notice).
 async fn noindex(db: &Db) -> ApiResult<bool> {
     let settings = db.run(|conn| library_settings::load(conn)).await?;
-    Ok(!settings.search_engines_may_index)
+    Ok(!settings.search_engines_may_index || settings.catalogue_members_only)
 }
 
 /// The reader's page: search, "new in the library", and the signed-in reader's loans and
@@ -562,6 +565,7 @@ mod tests {
         assert_eq!(code("fr, en;q=0.8, de;q=0.9"), Some("de"));
         assert_eq!(code("fr"), None);
         assert_eq!(code("de;q=0"), None);
+        assert_eq!(code("de_DE"), Some("de"));
     }
 
     #[test]

@@ -180,14 +180,24 @@ pub fn count_all_for_user(conn: &Connection, user_id: UserId) -> ApiResult<i64> 
 }
 
 /// Whether a returned loan still linked to its reader was returned by `cutoff`.
-pub fn any_linked_returned_by(conn: &Connection, cutoff: i64) -> ApiResult<bool> {
+pub fn any_linked_returned_by(
+    conn: &Connection,
+    cutoff: i64,
+    histories_allowed: bool,
+) -> ApiResult<bool> {
     Ok(conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT EXISTS(SELECT 1 FROM loans
-             WHERE returned_at IS NOT NULL AND user_id IS NOT NULL AND returned_at <= ?1)",
-        )?
-        .query_row([cutoff], |r| r.get(0))?)
+             WHERE returned_at IS NOT NULL AND user_id IS NOT NULL AND returned_at <= ?1
+               AND {NOT_A_KEPT_HISTORY})"
+        ))?
+        .query_row(params![cutoff, histories_allowed], |r| r.get(0))?)
 }
+
+/// A loan that is not part of a reading history its reader keeps (?2: the library allows
+/// them).
+const NOT_A_KEPT_HISTORY: &str =
+    "NOT (?2 AND user_id IN (SELECT id FROM users WHERE keeps_history = 1))";
 
 /// Cuts the link between returned loans and their readers when returned by `cutoff`;
 /// the loans stay, so counts do. Returns how many were anonymised.
@@ -198,11 +208,11 @@ pub fn anonymise_returned_by(
     histories_allowed: bool,
 ) -> ApiResult<usize> {
     Ok(conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "UPDATE loans SET user_id = NULL
              WHERE returned_at IS NOT NULL AND user_id IS NOT NULL AND returned_at <= ?1
-               AND NOT (?2 AND user_id IN (SELECT id FROM users WHERE keeps_history = 1))",
-        )?
+               AND {NOT_A_KEPT_HISTORY}"
+        ))?
         .execute(params![cutoff, histories_allowed])?)
 }
 

@@ -16,6 +16,7 @@ use crate::db::Db;
 use crate::error::ApiResult;
 use rusqlite::Connection;
 
+use crate::models::library_settings::LibrarySettings;
 use crate::models::{audit, hold, library_settings, loan, now};
 use crate::services::lending::{self, Policy};
 
@@ -28,9 +29,10 @@ pub async fn sweep(db: &Db, policy: Policy) -> ApiResult<usize> {
     let (due, history) = db
         .run(|conn| {
             let due = hold::books_to_settle(conn, now())?;
-            let history = match history_cutoff(conn, now())? {
+            let settings = library_settings::load(conn)?;
+            let history = match history_cutoff(&settings, now()) {
                 Some(cutoff) => {
-                    loan::any_linked_returned_by(conn, cutoff)?
+                    loan::any_linked_returned_by(conn, cutoff, settings.reading_history)?
                         || audit::any_reading_linked_by(conn, cutoff)?
                 }
                 None => false,
@@ -48,13 +50,11 @@ pub async fn sweep(db: &Db, policy: Policy) -> ApiResult<usize> {
         .await
 }
 
-/// Loans returned by this time are to lose their reader, under `loan_history_days`. (A
-/// member keeping a reading history makes the sweep look again each time, and find
-/// nothing to do: a cheap write a minute.)
-fn history_cutoff(conn: &Connection, now: i64) -> ApiResult<Option<i64>> {
-    Ok(library_settings::load(conn)?
+/// Loans returned by this time are to lose their reader, under `loan_history_days`.
+fn history_cutoff(settings: &LibrarySettings, now: i64) -> Option<i64> {
+    settings
         .loan_history_days
-        .map(|days| now - days * 24 * 60 * 60))
+        .map(|days| now - days * 24 * 60 * 60)
 }
 
 /// Anonymises the loan history older than `loan_history_days` (nothing when the library
@@ -63,9 +63,8 @@ fn history_cutoff(conn: &Connection, now: i64) -> ApiResult<Option<i64>> {
 /// choice changes.
 pub fn anonymise_history(conn: &Connection, now: i64) -> ApiResult<usize> {
     let settings = library_settings::load(conn)?;
-    match settings.loan_history_days {
-        Some(days) => {
-            let cutoff = now - days * 24 * 60 * 60;
+    match history_cutoff(&settings, now) {
+        Some(cutoff) => {
             audit::unlink_reading_by(conn, cutoff)?;
             loan::anonymise_returned_by(conn, cutoff, settings.reading_history)
         }

@@ -5,13 +5,15 @@ use rocket::{get, put, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::guards::ClientAddr;
 use crate::auth::jwt::Keys;
+use crate::auth::throttle::{Caller, LoginThrottle};
 use crate::auth::{password, AuthUser};
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::Password;
 use crate::error::{AppError, ErrorEnvelope, Refusal};
-use crate::models::{library_settings, now, user};
+use crate::models::{library_settings, now, password_reset, user};
 use crate::views::envelope::{Envelope, Reply, Success};
 use crate::views::input::{Fields, Problems};
 
@@ -40,6 +42,8 @@ pub struct NewSession {
     (status = 200, description = "Changed; the answer carries the new token", body = Envelope<NewSession>),
     (status = 400, description = "A field missing, or a new password that breaks the rules", body = ErrorEnvelope),
     (status = 403, description = "The current password is wrong (`wrong_password`)", body = ErrorEnvelope),
+    (status = 429, description = "Too many wrong passwords for this account (as for logins)", body = ErrorEnvelope,
+        headers(("Retry-After" = u64, description = "Seconds to wait"))),
 ))]
 #[put("/users/me/password", data = "<body>")]
 pub(crate) async fn change_password(
@@ -47,6 +51,8 @@ pub(crate) async fn change_password(
     db: &State<Db>,
     config: &State<Config>,
     keys: &State<Keys>,
+    throttle: &State<LoginThrottle>,
+    client: ClientAddr,
     body: Fields<PasswordChange>,
 ) -> Reply {
     let change = body.0;
@@ -80,9 +86,21 @@ pub(crate) async fn change_password(
     let Some(hash) = me.password_hash.clone() else {
         return Err(wrong());
     };
+    // Wrong guesses count as failed logins of the account: a stolen token does not open
+    // an endless guessing of the password behind it.
+    let account = format!("#{}", me.id);
+    let reserved = throttle
+        .reserve(&Caller {
+            account: &account,
+            address: &client.0,
+            device: None,
+        })
+        .map_err(|retry_after| AppError::TooMany { retry_after })?;
     if !password::verify(&current, Some(hash.clone())).await? {
+        reserved.failed();
         return Err(wrong());
     }
+    reserved.succeeded();
     let new_hash = password::hash(&new, config.bcrypt_cost).await?;
     let id = me.id;
     let changed = db
@@ -93,6 +111,8 @@ pub(crate) async fn change_password(
                 return Err(wrong());
             }
             user::set_password(tx, id, Some(&new_hash))?;
+            // A reset link mailed before the change would undo it.
+            password_reset::spend_all(tx, id, now())?;
             user::find(tx, id)?.ok_or(AppError::NotFound)
         })
         .await?;
