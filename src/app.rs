@@ -68,7 +68,7 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         .manage(ResetMailLimits::new(&config))
         .manage(controllers::health::LastCheck::default())
         .manage(Answers::default())
-        .manage(CatalogueAccess::new(members_only))
+        .manage(Arc::new(CatalogueAccess::new(members_only)))
         .manage(config)
         .mount("/", controllers::routes())
         .mount("/", openapi::routes())

@@ -182,7 +182,8 @@ mod tests {
 }
 
 /// Whether the catalogue is for signed-in readers only (`catalogue_members_only`), kept in
-/// memory: every catalogue read asks, and only PATCH /settings changes it.
+/// memory: every catalogue read asks, and only PATCH /settings changes it, inside its write
+/// (so two changes racing leave memory as the database ends).
 #[derive(Default)]
 pub struct CatalogueAccess(std::sync::atomic::AtomicBool);
 
@@ -212,8 +213,8 @@ impl<'r> FromRequest<'r> for CatalogueReader {
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
         let members_only = req
             .rocket()
-            .state::<CatalogueAccess>()
-            .is_some_and(CatalogueAccess::members_only);
+            .state::<std::sync::Arc<CatalogueAccess>>()
+            .is_some_and(|access| access.members_only());
         if members_only {
             try_outcome!(req.guard::<AuthUser>().await);
         }

@@ -45,6 +45,18 @@ pub(crate) fn file(path: Segments<'_, Path>, seen: IfNoneMatch) -> ApiResult<Ass
     asset(&name, seen)
 }
 
+/// One of the admin page's files the reader's page shares, served there under
+/// /reader/shared/{name}, so the reader's page needs nothing from /admin, which a proxy
+/// may keep from the public.
+pub(crate) fn shared_file(name: &str, seen: IfNoneMatch) -> ApiResult<Asset> {
+    const SHARED: &[(&str, &str)] = &[("dom.js", "js/dom.js"), ("favicon.svg", "favicon.svg")];
+    let (_, file) = SHARED
+        .iter()
+        .find(|(shared, _)| *shared == name)
+        .ok_or(AppError::NotFound)?;
+    asset(file, seen)
+}
+
 fn asset(name: &str, seen: IfNoneMatch) -> ApiResult<Asset> {
     let file = Page::get(name).ok_or(AppError::NotFound)?;
     Ok(Asset::new(name, file, seen))

@@ -62,6 +62,8 @@ pub struct Asset {
     not_modified: bool,
     /// `X-Robots-Tag`, for pages search engines are to leave out.
     robots: Option<&'static str>,
+    /// A page made here in the reader's language varies with what chose it.
+    vary: Option<&'static str>,
 }
 
 impl Asset {
@@ -72,13 +74,9 @@ impl Asset {
         // `.js` is `text/javascript`: a browser refuses a module script served as anything
         // but JavaScript, and with `nosniff` would not guess.
         let content_type = ContentType::from_extension(extension).unwrap_or(ContentType::Binary);
-        // A page must be checked on every visit so a new release is picked up at once; its
-        // scripts and styles may be reused for a few minutes.
-        let cache = if name.ends_with(".html") {
-            "no-cache"
-        } else {
-            "public, max-age=300"
-        };
+        // Checked on every use (a 304 when unchanged): a page's modules must all come from
+        // one release, or an upgrade could load a new module beside an old one it imports.
+        let cache = "no-cache";
         let not_modified = seen.0.as_deref().is_some_and(|tags| matches(tags, &etag));
         Asset {
             status: Status::Ok,
@@ -88,6 +86,7 @@ impl Asset {
             etag,
             not_modified,
             robots: None,
+            vary: None,
         }
     }
 
@@ -104,6 +103,7 @@ impl Asset {
             etag,
             not_modified,
             robots: None,
+            vary: Some("Accept-Language, Cookie"),
         }
     }
 
@@ -124,6 +124,9 @@ impl<'r> Responder<'r, 'static> for Asset {
             .raw_header("Referrer-Policy", "no-referrer");
         if let Some(robots) = self.robots {
             response.raw_header("X-Robots-Tag", robots);
+        }
+        if let Some(vary) = self.vary {
+            response.raw_header("Vary", vary);
         }
         if self.not_modified {
             response.status(Status::NotModified);

@@ -66,9 +66,11 @@ pub(crate) async fn place(
     Ok(Success::created("PLACE HOLD", HoldView::new(&placed)))
 }
 
-/// Members see their own holds; staff see everyone's. Statuses are as of now: a ready hold
-/// past its pickup time shows as expired. A read: it never waits for the writer.
+/// Members see their own holds (naming another `user_id` is a 403); staff see everyone's,
+/// or one person's. Statuses are as of now: a ready hold past its pickup time shows as
+/// expired. A read: it never waits for the writer.
 #[utoipa::path(tag = "circulation", security(("bearer" = []), ("access_token" = [])), params(
+    ("user_id" = Option<i64>, Query, minimum = 1, description = "Members may name only themselves"),
     ("book_id" = Option<i64>, Query, minimum = 1),
     ("status" = Option<HoldStatus>, Query),
     ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
@@ -79,9 +81,14 @@ pub(crate) async fn place(
 #[get("/holds")]
 pub(crate) async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> Reply {
     let page = paging::parse(query.get("page")?, query.get("per_page")?)?;
-    let mut filter = hold_filter(query.get("book_id")?, query.get("status")?)?;
+    let mut filter = hold_filter(
+        query.get("user_id")?,
+        query.get("book_id")?,
+        query.get("status")?,
+    )?;
     let actor = Actor::of(&auth.0);
     if !actor.staff {
+        actor.may_act_for(filter.user_id.unwrap_or(actor.id))?;
         filter.user_id = Some(actor.id);
     }
     let (holds, total) = db

@@ -1,6 +1,8 @@
 //! The library's own settings (admins), its loan rules per group, and the audit log of
 //! staff actions (admins).
 
+use std::sync::Arc;
+
 use rocket::{delete, get, patch, put, routes, Route, State};
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +86,7 @@ pub struct SettingsRequest {
 pub(crate) async fn change_settings(
     admin: Admin,
     db: &State<Db>,
-    access: &State<CatalogueAccess>,
+    access: &State<Arc<CatalogueAccess>>,
     body: Fields<SettingsRequest>,
 ) -> Reply {
     let request = body.0;
@@ -114,6 +116,7 @@ pub(crate) async fn change_settings(
         }
     }
     let admin = admin.0;
+    let access = Arc::clone(access);
     let changed = db
         .write(move |tx| {
             let mut settings = library_settings::load(tx)?;
@@ -139,6 +142,7 @@ pub(crate) async fn change_settings(
                 settings.kiosk_idle_seconds = secs;
             }
             library_settings::save(tx, &settings)?;
+            access.set(settings.catalogue_members_only);
             crate::services::sweep::anonymise_history(tx, crate::models::now())?;
             let detail = serde_json::to_string(&settings).unwrap_or_default();
             audit::record(
@@ -155,7 +159,6 @@ pub(crate) async fn change_settings(
             Ok(settings)
         })
         .await?;
-    access.set(changed.catalogue_members_only);
     Ok(Success::ok("UPDATE SETTINGS", changed))
 }
 

@@ -150,10 +150,11 @@ pub(crate) fn patron_by_card(conn: &rusqlite::Connection, card: &str) -> ApiResu
     ("user_id" = Option<i64>, Query, minimum = 1, description = "Members may name only themselves"),
     ("book_id" = Option<i64>, Query, minimum = 1),
     ("status" = Option<LoanStatus>, Query),
+    ("order" = Option<String>, Query, pattern = "^(asc|desc)?$", description = "asc (the default): oldest first; desc: newest first"),
     ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000),
     ("per_page" = Option<u32>, Query, minimum = 1, maximum = 100),
 ), responses(
-    (status = 200, description = "One page of loans, newest first", body = ListEnvelope<LoanView>),
+    (status = 200, description = "One page of loans, oldest first unless `order=desc`", body = ListEnvelope<LoanView>),
 ))]
 #[get("/loans")]
 pub(crate) async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> Reply {
@@ -162,6 +163,7 @@ pub(crate) async fn list(auth: AuthUser, db: &State<Db>, query: QueryParams) -> 
         query.get("user_id")?,
         query.get("book_id")?,
         query.get("status")?,
+        query.get("order")?,
     )?;
     let actor = Actor::of(&auth.0);
     if !actor.staff {

@@ -6,7 +6,7 @@
 //! comes from the same message catalogue the script uses.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use askama::Template;
 use rocket::http::uri::{fmt::Path, Segments};
@@ -184,6 +184,7 @@ struct BookPage {
     author: String,
     description: Option<String>,
     cover: Option<String>,
+    cover_alt: String,
     facts: Vec<(String, String)>,
     availability: String,
     copies: Vec<(String, String)>,
@@ -273,7 +274,7 @@ pub(crate) async fn reset_page(language: Language, seen: IfNoneMatch) -> ApiResu
 pub(crate) async fn book_page(
     id: &str,
     db: &State<Db>,
-    access: &State<CatalogueAccess>,
+    access: &State<Arc<CatalogueAccess>>,
     public_url: &State<PublicUrl>,
     language: Language,
     seen: IfNoneMatch,
@@ -415,6 +416,7 @@ fn book_page_of(words: &Words, found: &Book, copies: Vec<SeenCopy>, base: &str) 
         author: data.author.clone(),
         description: data.description.clone(),
         cover,
+        cover_alt: words.fill("book.coverOf", &[("title", data.title.clone())]),
         facts,
         availability,
         copies: copies_shown,
@@ -469,12 +471,11 @@ fn json_ld(found: &Book, image: Option<String>, base: &str, on_shelf: usize) -> 
             .clone()
             .map(|s| json!({ "@type": "BookSeries", "name": s })),
     );
+    // Lent, not sold: the offer says only whether a copy is on the shelf.
     put(
         "offers",
         Some(json!({
             "@type": "Offer",
-            "price": 0,
-            "priceCurrency": "EUR",
             "availability": if on_shelf > 0 {
                 "https://schema.org/InStock"
             } else {
@@ -493,6 +494,9 @@ fn json_ld(found: &Book, image: Option<String>, base: &str, on_shelf: usize) -> 
 #[get("/reader/<path..>")]
 pub(crate) fn file(path: Segments<'_, Path>, seen: IfNoneMatch) -> ApiResult<Asset> {
     let name = safe_path(path)?.ok_or(AppError::NotFound)?;
+    if let Some(shared) = name.strip_prefix("shared/") {
+        return super::admin::shared_file(shared, seen);
+    }
     let found = Files::get(&name).ok_or(AppError::NotFound)?;
     Ok(Asset::new(&name, found, seen))
 }

@@ -269,6 +269,8 @@ pub struct LoanFilter {
     pub user_id: Option<UserId>,
     pub book_id: Option<BookId>,
     pub status: Option<LoanStatus>,
+    /// Newest first (a reading history), instead of oldest first.
+    pub newest_first: bool,
 }
 
 /// Matching loans by id, one page, and how many match in all. `now` decides which open
@@ -291,7 +293,10 @@ pub fn list(
         .query_row(params![filter.user_id, filter.book_id, status, now], |r| {
             r.get(0)
         })?;
-    let sql = format!("SELECT {COLUMNS} FROM loans WHERE {MATCHES} ORDER BY id LIMIT ?5 OFFSET ?6");
+    let order = if filter.newest_first { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM loans WHERE {MATCHES} ORDER BY id {order} LIMIT ?5 OFFSET ?6"
+    );
     let loans = conn
         .prepare_cached(&sql)?
         .query_map(

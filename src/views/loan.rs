@@ -241,17 +241,27 @@ fn query_id(problems: &mut Problems, field: &str, raw: Option<&str>) -> Option<i
     problems.check(field, parsed)
 }
 
-/// `?user_id=&book_id=&status=` of GET /loans.
+/// `?user_id=&book_id=&status=&order=` of GET /loans.
 pub fn loan_filter(
     user_id: Option<&str>,
     book_id: Option<&str>,
     status: Option<&str>,
+    order: Option<&str>,
 ) -> Result<LoanFilter, AppError> {
     let mut problems = Problems::default();
+    let newest_first = match order {
+        None | Some("") | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => {
+            problems.note("order", "must be asc (oldest first) or desc (newest first)");
+            false
+        }
+    };
     let filter = LoanFilter {
         user_id: query_id(&mut problems, "user_id", user_id).map(UserId::new),
         book_id: query_id(&mut problems, "book_id", book_id).map(BookId::new),
         status: status.and_then(|s| problems.check("status", LoanStatus::parse(s))),
+        newest_first,
     };
     if problems.is_empty() {
         Ok(filter)
@@ -260,11 +270,15 @@ pub fn loan_filter(
     }
 }
 
-/// `?book_id=&status=` of GET /holds.
-pub fn hold_filter(book_id: Option<&str>, status: Option<&str>) -> Result<HoldFilter, AppError> {
+/// `?user_id=&book_id=&status=` of GET /holds.
+pub fn hold_filter(
+    user_id: Option<&str>,
+    book_id: Option<&str>,
+    status: Option<&str>,
+) -> Result<HoldFilter, AppError> {
     let mut problems = Problems::default();
     let filter = HoldFilter {
-        user_id: None,
+        user_id: query_id(&mut problems, "user_id", user_id).map(UserId::new),
         book_id: query_id(&mut problems, "book_id", book_id).map(BookId::new),
         status: status.and_then(|s| problems.check("status", HoldStatus::parse(s))),
     };

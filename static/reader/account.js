@@ -4,8 +4,8 @@
 
 import { api, get, query, explain } from './api.js';
 import { t, formatDate } from './i18n.js';
-import { remember, forget, currentUser, token as sessionToken } from './session.js';
-import { el, show, link, heading, showMessage, clearMessage, busy, field } from './ui.js';
+import { remember, forget, currentUser, isKiosk, token as sessionToken } from './session.js';
+import { el, show, link, heading, showMessage, clearMessage, busy, field, newView } from './ui.js';
 
 const titles = new Map();
 
@@ -19,14 +19,20 @@ async function titleOf(bookId) {
   return titles.get(bookId);
 }
 
+// Only a path of this page: `//host` or a backslash would lead elsewhere.
+const safeNext = (next) => (next && /^\/(?![/\\])/.test(next) && !next.includes('\\') ? next : '/?view=account');
+
 export function showSignIn(next, notice) {
+  newView();
+  // A shared PC offers to remember no one's password.
+  const kiosk = isKiosk();
   const form = el(
     'form',
     { id: 'sign-in', class: 'card-form' },
     heading(t('signIn.title')),
     notice ? el('p', { class: 'notice-text' }, notice) : null,
-    field('login', 'signIn.login', { autocomplete: 'username', required: true, maxlength: 254 }),
-    field('secret', 'signIn.password', { type: 'password', autocomplete: 'current-password', required: true, maxlength: 72 }),
+    field('login', 'signIn.login', { autocomplete: kiosk ? 'off' : 'username', required: true, maxlength: 254 }),
+    field('secret', 'signIn.password', { type: 'password', autocomplete: kiosk ? 'off' : 'current-password', required: true, maxlength: 72 }),
     el('button', { type: 'submit', id: 'sign-in-submit' }, t('signIn.submit')),
     el('p', {}, link('/?view=forgot', t('signIn.forgot'))),
   );
@@ -40,7 +46,7 @@ export function showSignIn(next, notice) {
       remember(answer.access_token, answer.result);
       clearMessage();
       document.dispatchEvent(new CustomEvent('session-changed'));
-      window.dispatchEvent(new CustomEvent('reader-navigate', { detail: next && next.startsWith('/') ? next : '/?view=account' }));
+      window.dispatchEvent(new CustomEvent('reader-navigate', { detail: safeNext(next) }));
     } catch (error) {
       busy(form, false);
       showMessage('error', error.status === 401 ? t('signIn.wrong') : explain(error));
@@ -59,13 +65,14 @@ export function signOut() {
 function loanRow(loan, reload) {
   const overdue = loan.status === 'overdue';
   const row = el('li', { class: 'loan' + (overdue ? ' overdue' : ''), dataset: { loanId: loan.id, status: loan.status } });
-  const title = el('span', { class: 'loan-title' }, '…');
+  const title = el('span', { class: 'loan-title', id: `loan-title-${loan.id}` }, '…');
   titleOf(loan.book_id).then((text) => {
     title.replaceChildren(link(`/book/${loan.book_id}`, text));
   });
   const due = el('span', { class: 'due' }, overdue ? t('loans.overdue', { date: formatDate(loan.due_at) }) : t('loans.due', { date: formatDate(loan.due_at) }));
   const why = el('p', { class: 'why', role: 'status' });
-  const renew = el('button', { type: 'button', class: 'renew', dataset: { loanId: loan.id } }, t('loans.renew'));
+  // Named with its book for a screen reader: "Renew, Matilda".
+  const renew = el('button', { type: 'button', class: 'renew', dataset: { loanId: loan.id }, 'aria-describedby': `loan-title-${loan.id}` }, t('loans.renew'));
   renew.addEventListener('click', async () => {
     renew.disabled = true;
     why.textContent = '';
@@ -85,12 +92,12 @@ function loanRow(loan, reload) {
 
 function holdRow(hold, reload) {
   const row = el('li', { class: 'hold', dataset: { holdId: hold.id, status: hold.status } });
-  const title = el('span', { class: 'hold-title' }, '…');
+  const title = el('span', { class: 'hold-title', id: `hold-title-${hold.id}` }, '…');
   titleOf(hold.book_id).then((text) => title.replaceChildren(link(`/book/${hold.book_id}`, text)));
   const state = hold.status === 'ready'
     ? t('holds.readyUntil', { date: formatDate(hold.ready_until) })
     : t('holds.position', { position: hold.position });
-  const cancel = el('button', { type: 'button', class: 'secondary cancel-hold' }, t('holds.cancel'));
+  const cancel = el('button', { type: 'button', class: 'secondary cancel-hold', 'aria-describedby': `hold-title-${hold.id}` }, t('holds.cancel'));
   cancel.addEventListener('click', async () => {
     cancel.disabled = true;
     try {
@@ -106,10 +113,11 @@ function holdRow(hold, reload) {
   return row;
 }
 
-async function loansSection(reload) {
+// Each list names the reader: staff signed in here see their own, not the library's.
+async function loansSection(me, reload) {
   const [overdue, active] = await Promise.all([
-    get('/loans' + query({ status: 'overdue', per_page: 100 })),
-    get('/loans' + query({ status: 'active', per_page: 100 })),
+    get('/loans' + query({ user_id: me.id, status: 'overdue', per_page: 100 })),
+    get('/loans' + query({ user_id: me.id, status: 'active', per_page: 100 })),
   ]);
   const loans = overdue.result.concat(active.result).sort((a, b) => new Date(a.due_at) - new Date(b.due_at));
   return el(
@@ -120,9 +128,12 @@ async function loansSection(reload) {
   );
 }
 
-async function holdsSection(reload) {
-  const found = await get('/holds' + query({ per_page: 100 }));
-  const open = found.result.filter((hold) => hold.status === 'waiting' || hold.status === 'ready');
+async function holdsSection(me, reload) {
+  const [ready, waiting] = await Promise.all([
+    get('/holds' + query({ user_id: me.id, status: 'ready', per_page: 100 })),
+    get('/holds' + query({ user_id: me.id, status: 'waiting', per_page: 100 })),
+  ]);
+  const open = ready.result.concat(waiting.result);
   return el(
     'section',
     { id: 'my-holds' },
@@ -131,7 +142,7 @@ async function holdsSection(reload) {
   );
 }
 
-async function historySection(reload) {
+async function historySection(me, reload) {
   const choice = (await get('/users/me/reading-history')).result;
   const box = el('section', { id: 'my-history' }, heading(t('history.title'), 2));
   const toggle = el('input', { type: 'checkbox', id: 'keep-history', checked: choice.keeping });
@@ -149,7 +160,8 @@ async function historySection(reload) {
   });
   box.append(el('p', { class: 'check' }, toggle, ' ', el('label', { for: 'keep-history' }, t('history.keep'))), el('p', { class: 'hint' }, t('history.explain')));
   if (choice.keeping) {
-    const found = await get('/loans' + query({ status: 'returned', per_page: 50 }));
+    // Newest first; the last 100 books are enough for a page.
+    const found = await get('/loans' + query({ user_id: me.id, status: 'returned', order: 'desc', per_page: 100 }));
     const rows = found.result.map((loan) => {
       const title = el('span', {}, '…');
       titleOf(loan.book_id).then((text) => title.replaceChildren(link(`/book/${loan.book_id}`, text)));
@@ -223,20 +235,25 @@ function profileSection(me, reload) {
 
 
 export async function showAccount(settings) {
+  const live = newView();
   const me = currentUser();
   const reload = () => showAccount(settings);
-  show('account', t('account.title'), heading(t('account.title')), el('p', { class: 'loading' }, t('app.loading')));
+  if (!document.querySelector('[data-view="account"]')) {
+    show('account', t('account.title'), heading(t('account.title')), el('p', { class: 'loading' }, t('app.loading')));
+  }
   try {
-    const sections = [await loansSection(reload), await holdsSection(reload)];
-    if (settings.reading_history) sections.push(await historySection(reload));
+    const sections = [await loansSection(me, reload), await holdsSection(me, reload)];
+    if (settings.reading_history) sections.push(await historySection(me, reload));
     sections.push(profileSection(me, reload));
+    if (!live()) return;
     show('account', t('account.title'), heading(t('account.greeting', { name: me.full_name || me.username })), ...sections);
   } catch (error) {
-    show('account', t('account.title'), heading(t('account.title')), el('p', { class: 'error-text', role: 'alert' }, explain(error)));
+    if (live()) show('account', t('account.title'), heading(t('account.title')), el('p', { class: 'error-text', role: 'alert' }, explain(error)));
   }
 }
 
 export function showForgot() {
+  newView();
   const form = el(
     'form',
     { id: 'forgot', class: 'card-form' },
@@ -261,6 +278,7 @@ export function showForgot() {
 
 // Where the reset mail's link lands: /reset-password?token=…
 export function showReset(resetToken) {
+  newView();
   if (!resetToken) {
     show('reset', t('reset.title'), el('section', { class: 'notice' }, heading(t('reset.title')), el('p', { role: 'alert' }, t('reset.noToken')), el('p', {}, link('/?view=forgot', t('signIn.forgot')))));
     return;

@@ -24,7 +24,8 @@ export function whenSignedOut(handler) {
 
 export async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
-  const bearer = token();
+  // Signing in again carries no old token: a mistyped password must not end the session.
+  const bearer = path === '/users/login' ? null : token();
   if (bearer) headers.Authorization = 'Bearer ' + bearer;
   let payload;
   if (body instanceof FormData) {

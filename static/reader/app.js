@@ -39,8 +39,16 @@ function route() {
   if (settings.catalogue_members_only && !isSignedIn()) {
     return showSignIn(url.pathname + url.search, t('catalogue.membersOnly'));
   }
-  const book = /^\/book\/([^/]+)$/.exec(url.pathname);
-  if (book) return showBook(decodeURIComponent(book[1]));
+  const book = /^\/book\/([^/]+)\/?$/.exec(url.pathname);
+  if (book) {
+    let id;
+    try {
+      id = decodeURIComponent(book[1]);
+    } catch (cause) {
+      id = ''; // not even a well-formed address: no such book
+    }
+    return showBook(id);
+  }
   if (isSearch(url)) return showResults(paramsOf(url));
   fillForm({});
   return showFront();
@@ -72,19 +80,28 @@ function languageSwitch() {
   });
 }
 
-// On a shared catalogue PC: signed out after a spell of no use, and the page starts afresh.
+// On a shared catalogue PC: after a spell of no use the page starts afresh for the next
+// reader — signed out, no search, the PC's own language.
+const IDLE_NOTICE = 'reader.idle';
+
 function kioskTimer() {
   if (!isKiosk()) return;
   document.body.dataset.kiosk = 'true';
+  if (sessionStorage.getItem(IDLE_NOTICE)) {
+    sessionStorage.removeItem(IDLE_NOTICE);
+    showMessage('ok', t('kiosk.signedOut'));
+  }
   let timer = null;
   const restart = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      if (isSignedIn()) {
-        signOut();
-        navigate('/', true);
-        showMessage('ok', t('kiosk.signedOut'));
-      }
+      const url = new URL(location.href);
+      const untouched = !isSignedIn() && url.pathname === '/' && !url.search && !localStorage.getItem('reader.lang');
+      if (untouched) return;
+      signOut();
+      localStorage.removeItem('reader.lang');
+      sessionStorage.setItem(IDLE_NOTICE, '1');
+      location.replace('/');
     }, settings.kiosk_idle_seconds * 1000);
   };
   for (const kind of ['keydown', 'pointerdown', 'scroll', 'touchstart']) {
@@ -102,8 +119,9 @@ function wire() {
     if (!inside || anchor.hash === '#main') return;
     event.preventDefault();
     clearMessage();
+    // Focus first: a view that wants it elsewhere (the sign-in form) takes it after.
+    document.getElementById('main').focus();
     navigate(url.pathname + url.search);
-    document.getElementById('main').focus({ preventScroll: false });
   });
   window.addEventListener('popstate', route);
   window.addEventListener('reader-navigate', (event) => navigate(event.detail));
@@ -156,8 +174,9 @@ async function start() {
 }
 
 start().catch((error) => {
-  // Never a blank screen: say what failed.
+  // Never a blank screen: say what failed (in English only if no catalogue could load).
   const main = document.getElementById('main');
-  main.textContent = `The page could not start: ${error && error.message}`;
+  const words = t('error.page', { detail: String((error && error.message) || error) });
+  main.textContent = words === 'error.page' ? `The page could not start: ${error && error.message}` : words;
   document.body.dataset.ready = 'error';
 });

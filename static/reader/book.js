@@ -3,8 +3,8 @@
 
 import { api, get, query, explain } from './api.js';
 import { t, formatDate } from './i18n.js';
-import { isSignedIn } from './session.js';
-import { el, show, link, heading, coverUrl, availability, showMessage, busy } from './ui.js';
+import { isSignedIn, currentUser } from './session.js';
+import { el, show, link, heading, coverUrl, coverAlt, availability, showMessage, busy, newView, announce } from './ui.js';
 
 function facts(book) {
   const rows = [];
@@ -43,15 +43,19 @@ function copiesTable(copies) {
 
 // The signed-in reader's part: their loan of the book, their hold, or a button to hold it.
 async function mine(book, again) {
-  const box = el('section', { class: 'mine', 'aria-live': 'polite' });
+  const box = el('section', { class: 'mine' });
   if (!isSignedIn()) {
     box.append(el('p', {}, link(`/?view=sign-in&next=${encodeURIComponent('/book/' + book.id)}`, t('book.signInToHold'))));
     return box;
   }
+  // The reader's own: staff would otherwise see everyone's loans and holds of the book.
+  const me = currentUser().id;
   const [loans, holds] = await Promise.all([
-    get('/loans' + query({ book_id: book.id, per_page: 10 })),
-    get('/holds' + query({ book_id: book.id, per_page: 10 })),
+    get('/loans' + query({ user_id: me, book_id: book.id, status: 'active', per_page: 10 })),
+    get('/holds' + query({ user_id: me, book_id: book.id, per_page: 10 })),
   ]);
+  const overdue = await get('/loans' + query({ user_id: me, book_id: book.id, status: 'overdue', per_page: 10 }));
+  loans.result = loans.result.concat(overdue.result);
   const out = loans.result.find((loan) => !loan.returned_at);
   const open = holds.result.find((hold) => hold.status === 'waiting' || hold.status === 'ready');
   if (out) {
@@ -94,6 +98,7 @@ async function mine(book, again) {
 }
 
 export async function showBook(id) {
+  const live = newView();
   const again = () => showBook(id);
   // The server wrote the book into the page; it stays on screen until the API answers.
   document.body.dataset.view = 'book';
@@ -102,6 +107,7 @@ export async function showBook(id) {
   try {
     [book, copies] = await Promise.all([get(`/books/${encodeURIComponent(id)}`), get(`/books/${encodeURIComponent(id)}/copies`)]);
   } catch (error) {
+    if (!live()) return;
     const gone = error.status === 404 || error.status === 400;
     show(
       'book',
@@ -110,6 +116,7 @@ export async function showBook(id) {
     );
     return;
   }
+  if (!live()) return;
   book = book.result;
   copies = copies.result;
   const cover = coverUrl(book);
@@ -119,20 +126,23 @@ export async function showBook(id) {
   } catch (error) {
     part = el('p', { class: 'error-text', role: 'alert' }, explain(error));
   }
+  if (!live()) return;
+  // Where the free copies stand, from the copies themselves.
+  const shelves = [...new Set(copies.filter((copy) => copy.status === 'available' && copy.location).map((copy) => copy.location))].sort();
   show(
     'book',
     book.title,
     el(
       'article',
       { class: 'book', dataset: { bookId: book.id } },
-      cover ? el('img', { class: 'cover', src: cover, alt: t('book.cover') }) : null,
+      cover ? el('img', { class: 'cover', src: cover, alt: coverAlt(book) }) : null,
       el(
         'div',
         { class: 'book-text' },
         heading(book.title),
         book.subtitle ? el('p', { class: 'subtitle' }, book.subtitle) : null,
         el('p', { class: 'author' }, link('/' + query({ author: book.author }), book.author)),
-        el('p', { class: 'availability' }, availability(book)),
+        el('p', { class: 'availability' }, availability(Object.assign({}, book, { shelves }))),
         part,
         book.description ? el('p', { class: 'description' }, book.description) : null,
         facts(book),
@@ -140,4 +150,5 @@ export async function showBook(id) {
       el('section', { class: 'copies' }, heading(t('book.copies'), 2), copiesTable(copies)),
     ),
   );
+  announce(book.title);
 }

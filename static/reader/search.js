@@ -3,7 +3,7 @@
 
 import { get, query, explain } from './api.js';
 import { t } from './i18n.js';
-import { el, show, link, heading, coverUrl, availability, showMessage } from './ui.js';
+import { el, show, link, heading, coverUrl, availability, newView, announce } from './ui.js';
 
 const PER_PAGE = 20;
 const FILTERS = ['q', 'author', 'tag', 'language', 'available', 'sort', 'order'];
@@ -67,11 +67,12 @@ function card(book) {
   );
 }
 
-export async function showFront(membersOnlyNotice) {
+export async function showFront() {
+  const live = newView();
   show('front', '', heading(t('front.new'), 1), el('p', { class: 'loading' }, t('app.loading')));
-  if (membersOnlyNotice) return;
   try {
     const found = await get('/books' + query({ sort: 'created_at', order: 'desc', per_page: 8 }));
+    if (!live()) return;
     const list = el('ul', { class: 'results new' }, ...found.result.map(card));
     show(
       'front',
@@ -80,11 +81,12 @@ export async function showFront(membersOnlyNotice) {
       found.result.length ? list : el('p', {}, t('front.empty')),
     );
   } catch (error) {
-    show('front', '', heading(t('front.new'), 1), el('p', { class: 'error-text' }, explain(error)));
+    if (live()) show('front', '', heading(t('front.new'), 1), el('p', { class: 'error-text', role: 'alert' }, explain(error)));
   }
 }
 
 export async function showResults(params) {
+  const live = newView();
   fillForm(params);
   show('results', t('results.title'), el('p', { class: 'loading' }, t('app.loading')));
   const started = performance.now();
@@ -92,14 +94,15 @@ export async function showResults(params) {
   try {
     found = await get('/books' + query(Object.assign({ per_page: PER_PAGE }, params)));
   } catch (error) {
-    const words = explain(error);
-    show('results', t('results.title'), heading(t('results.title'), 1), el('p', { class: 'error-text', role: 'alert' }, words));
-    showMessage('error', words);
+    if (!live()) return;
+    show('results', t('results.title'), heading(t('results.title'), 1), el('p', { class: 'error-text', role: 'alert' }, explain(error)));
     return;
   }
+  if (!live()) return;
   const meta = found.meta || { total: found.result.length, page: 1, per_page: PER_PAGE };
-  const total = meta.total_capped ? t('results.countCapped', { total: meta.total }) : t('results.count', { total: meta.total });
-  const nodes = [heading(t('results.title'), 1), el('p', { class: 'count', role: 'status' }, total)];
+  let total = t(meta.total === 1 ? 'results.countOne' : 'results.count', { total: meta.total });
+  if (meta.total_capped) total = t('results.countCapped', { total: meta.total });
+  const nodes = [heading(t('results.title'), 1), el('p', { class: 'count' }, total)];
   if (!found.result.length) nodes.push(el('p', { class: 'empty' }, t('results.none')));
   else nodes.push(el('ul', { class: 'results' }, ...found.result.map(card)));
   const page = meta.page || 1;
@@ -117,6 +120,7 @@ export async function showResults(params) {
     );
   }
   show('results', t('results.title'), ...nodes);
+  announce(total);
   // How long the search took, and when its results stood on the page counted from the
   // start of the navigation (bench/first_render.py prints both).
   document.body.dataset.resultsMs = String(Math.round(performance.now() - started));

@@ -1,7 +1,7 @@
 // What every view of the reader's page shares: the message line, the main area, links
 // that stay on the page, and the availability line of a book.
 
-import { el } from '/admin/js/dom.js';
+import { el } from './shared/dom.js';
 import { t } from './i18n.js';
 
 export { el };
@@ -26,11 +26,32 @@ export function clearMessage() {
   delete box.dataset.kind;
 }
 
-// Shows a view: its name on <body> (tests and styles read it), its nodes in <main>.
+// Each view drawn after an answer from the server asks first whether it is still the one
+// wanted: a slow answer must not replace what the reader went on to.
+let drawing = 0;
+
+export function newView() {
+  const mine = ++drawing;
+  return () => mine === drawing;
+}
+
+// Shows a view: its name on <body> (tests and styles read it), its nodes in <main>. A
+// redraw that took the focus with it leaves it on <main>, not lost on <body>.
 export function show(view, title, ...nodes) {
   document.body.dataset.view = view;
   document.title = title ? `${title} · ${t('app.title')}` : t('app.title');
+  const hadFocus = main().contains(document.activeElement);
   main().replaceChildren(...nodes);
+  if (hadFocus || document.activeElement === document.body || !document.activeElement) main().focus();
+}
+
+// Says something to screen readers through the page's one polite live region.
+export function announce(text) {
+  const region = document.getElementById('announce');
+  region.textContent = '';
+  setTimeout(() => {
+    region.textContent = text;
+  }, 50);
 }
 
 export const link = (href, text, attrs) => el('a', Object.assign({ href }, attrs || {}), text);
@@ -41,6 +62,10 @@ export function heading(text, level) {
 
 export function coverUrl(book) {
   return book.cover_file ? `/images/cover/${encodeURIComponent(book.cover_file)}` : null;
+}
+
+export function coverAlt(book) {
+  return t('book.coverOf', { title: book.title });
 }
 
 // "2 of 3 on the shelf — shelf 823 ADA"

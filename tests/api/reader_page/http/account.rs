@@ -414,3 +414,62 @@ fn wrong_current_passwords_are_throttled_like_failed_logins() {
     login(&app, "borrower_ann", PASSWORD).expect(429);
     app.get("/users/me", Some(&member)).expect(200);
 }
+
+#[test]
+fn the_page_lists_a_readers_own_holds_and_loans_even_for_staff() {
+    let (app, _, librarian, member) = library();
+    let member_id = app.get("/users/me", Some(&member)).expect(200).result()["id"]
+        .as_i64()
+        .expect("id");
+    let librarian_id = app.get("/users/me", Some(&librarian)).expect(200).result()["id"]
+        .as_i64()
+        .expect("id");
+    let first = plain_book(&app, &librarian, "First", 1);
+    let second = plain_book(&app, &librarian, "Second", 1);
+    // The member has both books, one after the other; the librarian holds the first.
+    let older = borrow(&app, &member, first);
+    let newer = borrow(&app, &member, second);
+    app.post(
+        &format!("/books/{first}/holds"),
+        Some(&librarian),
+        json!({}),
+    )
+    .expect(201);
+
+    // Staff signed in on the page ask for their own: only theirs come back.
+    let own = app.get(&format!("/holds?user_id={librarian_id}"), Some(&librarian));
+    let own = own.expect(200);
+    let holders: Vec<i64> = own
+        .result()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|h| h["user_id"].as_i64().expect("user"))
+        .collect();
+    assert_eq!(holders, vec![librarian_id]);
+    let theirs = app.get(&format!("/holds?user_id={member_id}"), Some(&librarian));
+    assert!(theirs
+        .expect(200)
+        .result()
+        .as_array()
+        .expect("a list")
+        .is_empty());
+    // A member may name only themselves.
+    app.get(&format!("/holds?user_id={librarian_id}"), Some(&member))
+        .expect(403);
+    app.get(&format!("/holds?user_id={member_id}"), Some(&member))
+        .expect(200);
+    app.get("/holds?user_id=zero", Some(&member))
+        .expect_field_error(400, "user_id");
+
+    // Loans: oldest first as always, newest first when asked (a reading history).
+    let oldest_first = app.get(&format!("/loans?user_id={member_id}"), Some(&librarian));
+    assert_eq!(loan_ids(&oldest_first.expect(200)), vec![older, newer]);
+    let newest_first = app.get(
+        &format!("/loans?user_id={member_id}&order=desc"),
+        Some(&librarian),
+    );
+    assert_eq!(loan_ids(&newest_first.expect(200)), vec![newer, older]);
+    app.get("/loans?order=sideways", Some(&member))
+        .expect_field_error(400, "order");
+}

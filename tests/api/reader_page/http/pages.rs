@@ -189,7 +189,7 @@ fn the_pages_files_are_served_with_their_types_and_revalidated_by_etag() {
             reply.content_type
         );
         assert_eq!(reply.bytes, on_disk(name), "{name}");
-        assert_eq!(reply.header("Cache-Control"), Some("public, max-age=300"));
+        assert_eq!(reply.header("Cache-Control"), Some("no-cache"));
         assert!(reply.header("Content-Security-Policy").is_some());
         let etag = reply.header("ETag").expect("an ETag").to_string();
         for seen in [
@@ -282,10 +282,18 @@ fn every_file_the_page_loads_is_served_with_its_type() {
         "/reader/api.js",
         "/reader/i18n.js",
         "/reader/ui.js",
-        "/admin/js/dom.js",
+        "/reader/shared/dom.js",
     ] {
         assert!(seen.contains(module), "{module} not reached: {seen:?}");
     }
+    // Nothing under /admin, which a proxy may keep from the public: the one module both
+    // pages share is served under /reader/ too, and nothing else of the admin page is.
+    assert!(
+        seen.iter().all(|path| !path.starts_with("/admin/")),
+        "{seen:?}"
+    );
+    assert_eq!(page(&app, "/reader/shared/app.js", &[]).status, 404);
+    assert_eq!(page(&app, "/reader/shared/../app.js", &[]).status, 404);
     // Each language the page offers has its catalogue.
     let languages = app.get("/reader-settings", None).expect(200);
     for language in languages.result()["languages"].as_array().expect("a list") {
