@@ -40,7 +40,9 @@ def weight():
         seen.add(url)
         code = fetch(url)
         total += len(gzip.compress(code, 9))
-        for target in re.findall(rb"""^\s*(?:import|export)[^'"]*?['"]([^'"]+)['"]""", code, re.M):
+        # `import … from '…'`, `export … from '…'` and `import '…'`, each from a line's start.
+        found = re.findall(rb"""^\s*(?:(?:import|export)\b[^'";]*?\bfrom\s*|import\s*)['"]([^'"]+)['"]""", code, re.M)
+        for target in found:
             target = target.decode()
             queue.append(target if target.startswith("/") else os.path.normpath(os.path.join(os.path.dirname(url), target)))
     return total, len(seen)
