@@ -134,7 +134,7 @@ export async function showBook(id) {
     book.title,
     el(
       'article',
-      { class: 'book', dataset: { bookId: book.id } },
+      { class: cover ? 'book with-cover' : 'book', dataset: { bookId: book.id } },
       cover ? el('img', { class: 'cover', src: cover, alt: coverAlt(book) }) : null,
       el(
         'div',

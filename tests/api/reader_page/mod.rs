@@ -143,6 +143,7 @@ fn a_visitor_searches_with_suggestions_and_opens_a_book() {
             .text_contains("main", &["Sign in to place a hold"])
             .await;
         accessible(&browser, "book page").await;
+        browser.readme_screenshot("reader-book").await;
 
         // A search's results: availability with the shelf, and filters.
         browser.fill("#q", "the").await;
