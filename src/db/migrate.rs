@@ -71,6 +71,10 @@ const MIGRATIONS: &[Migration] = &[
         "011_reader_page",
         include_str!("../../migrations/011_reader_page.sql"),
     ),
+    step(
+        "012_import_chunks",
+        include_str!("../../migrations/012_import_chunks.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -184,6 +184,46 @@ pub fn insert(conn: &Connection, data: &BookData) -> ApiResult<BookId> {
     Ok(BookId::new(conn.last_insert_rowid()))
 }
 
+/// Leaves the upkeep of the books this transaction creates from now on (their `on_shelf`
+/// and their place in the full-text index) to `catch_up_chunk` (migration 012): a bulk
+/// import does it once for a chunk of books instead of once per book and per copy.
+pub fn start_chunk(conn: &Connection) -> ApiResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO import_chunk (one, from_id)
+         VALUES (1, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'books'), 0) + 1)",
+    )?
+    .execute([])?;
+    Ok(())
+}
+
+/// Sets `on_shelf` of the books created since `start_chunk` and indexes them, as they now
+/// are (in one statement: FTS5 writes one segment), moves the catalogue's version, then
+/// ends the chunk.
+pub fn catch_up_chunk(conn: &Connection) -> ApiResult<()> {
+    conn.prepare_cached(
+        "UPDATE books SET on_shelf = shelf.count
+         FROM (SELECT b.id,
+                      (SELECT COUNT(*) FROM items i
+                       WHERE i.book_id = b.id AND i.status = 'available')
+                    - (SELECT COUNT(*) FROM holds h
+                       WHERE h.book_id = b.id AND h.status = 'waiting') AS count
+               FROM books b WHERE b.id >= (SELECT from_id FROM import_chunk)) AS shelf
+         WHERE books.id = shelf.id AND books.on_shelf IS NOT shelf.count",
+    )?
+    .execute([])?;
+    conn.prepare_cached(
+        "INSERT INTO books_fts (rowid, title, author, description, tags, isbn, subtitle, series)
+         SELECT id, title, author, description, tags, isbn, subtitle, series FROM books
+         WHERE id >= (SELECT from_id FROM import_chunk)",
+    )?
+    .execute([])?;
+    conn.prepare_cached("UPDATE catalogue_version SET version = version + 1 WHERE id = 1")?
+        .execute([])?;
+    conn.prepare_cached("DELETE FROM import_chunk")?
+        .execute([])?;
+    Ok(())
+}
+
 /// Replaces every client-settable field of book `id`.
 pub fn update(conn: &Connection, id: BookId, data: &BookData) -> ApiResult<()> {
     let mut values = vec![Value::Integer(id.get())];

@@ -250,6 +250,20 @@ pub fn add(
     fields: &ItemFields,
 ) -> ApiResult<ItemId> {
     refuse_card_number(conn, barcode)?;
+    add_unchecked(conn, book_id, barcode, fields)
+}
+
+/// Adds an item with a barcode `next_barcodes` gave, which has checked it is no card.
+pub fn add_numbered(conn: &Connection, book_id: BookId, barcode: &Barcode) -> ApiResult<ItemId> {
+    add_unchecked(conn, book_id, barcode, &ItemFields::default())
+}
+
+fn add_unchecked(
+    conn: &Connection,
+    book_id: BookId,
+    barcode: &Barcode,
+    fields: &ItemFields,
+) -> ApiResult<ItemId> {
     let at = now();
     conn.prepare_cached(
         "INSERT INTO items (book_id, barcode, location, acquired_on, price_cents, note,

@@ -54,7 +54,7 @@ pub fn set_count(
     let have = item::copies(conn, book_id)?;
     if wanted > have {
         for barcode in item::next_barcodes(conn, prefix, (wanted - have) as usize)? {
-            item::add(conn, book_id, &barcode, &ItemFields::default())?;
+            item::add_numbered(conn, book_id, &barcode)?;
         }
     } else if wanted < have {
         let spare = item::newest_available(conn, book_id, have - wanted)?;

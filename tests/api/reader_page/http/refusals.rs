@@ -183,4 +183,44 @@ fn a_database_of_an_earlier_release_serves_the_reader_page_after_migration() {
     );
     let reader = app.get("/reader-settings", None).expect(200);
     assert_eq!(reader.result()["kiosk_idle_seconds"], 120);
+
+    // An import into the migrated database (migration 012: a chunk's new books are
+    // counted and indexed at its end) leaves the search index whole and the shelves right.
+    let admin = app
+        .post(
+            "/users/login",
+            None,
+            json!({"email": "admin@demo.library", "password": "demo-admin-pass"}),
+        )
+        .expect(200);
+    let admin = admin.body["access_token"].as_str().expect("token");
+    let csv = "title,author,isbn,copies\n\
+               Quietly Migrated,Mo Author,,3\n\
+               Pride and Prejudice,Jane Austen,9780141439518,4\n";
+    let imported = app
+        .send(
+            Method::Post,
+            "/books/import",
+            Some(admin),
+            Payload::Multipart(vec![Part::file(
+                "file",
+                "books.csv",
+                csv.as_bytes().to_vec(),
+            )]),
+        )
+        .expect(200);
+    assert_eq!(imported.result()["created"], 1, "{}", imported.body);
+    assert_eq!(imported.result()["updated"], 1, "{}", imported.body);
+    let found = app.get("/books?q=quietly", None).expect(200);
+    assert_eq!(found.result()[0]["available"], 3, "{}", found.body);
+    assert_eq!(
+        app.get("/books/1", None).expect(200).result()["available"],
+        4
+    );
+    conn.execute(
+        "INSERT INTO books_fts (books_fts, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the search index matches the books");
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM import_chunk"), 0);
 }
