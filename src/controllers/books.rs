@@ -89,6 +89,7 @@ pub(crate) async fn create(
     ("per_page" = Option<u32>, Query, minimum = 1, maximum = 100),
 ), responses(
     (status = 200, description = "One page of books", body = ListEnvelope<BookView>),
+    (status = 401, description = "The library made its catalogue members-only (`catalogue_members_only`), and no valid token came", body = ErrorEnvelope),
     (status = 400, description = "A parameter out of range, a page past the 1,000th book, or a sort asked of a search finding more than 1,000", body = ErrorEnvelope),
 ))]
 #[get("/books")]
@@ -128,6 +129,7 @@ pub(crate) async fn list(
 /// One book.
 #[utoipa::path(tag = "books", params(("id" = i64, Path)), responses(
     (status = 200, description = "The book", body = Envelope<BookView>),
+    (status = 401, description = "The library made its catalogue members-only (`catalogue_members_only`), and no valid token came", body = ErrorEnvelope),
 ))]
 #[get("/books/<id>")]
 pub(crate) async fn by_id(id: BookId, _reader: CatalogueReader, db: &State<Db>) -> Reply {
@@ -138,6 +140,7 @@ pub(crate) async fn by_id(id: BookId, _reader: CatalogueReader, db: &State<Db>) 
 /// One book by ISBN-10 or ISBN-13 (hyphens and spaces ignored).
 #[utoipa::path(tag = "books", params(("isbn" = String, Path, format = "isbn-code", description = "ISBN-10 or ISBN-13; a wrong check digit is 400")), responses(
     (status = 200, description = "The book", body = Envelope<BookView>),
+    (status = 401, description = "The library made its catalogue members-only (`catalogue_members_only`), and no valid token came", body = ErrorEnvelope),
 ))]
 #[get("/books/isbn/<isbn>")]
 pub(crate) async fn by_isbn(isbn: &str, _reader: CatalogueReader, db: &State<Db>) -> Reply {

@@ -79,7 +79,7 @@ pub(crate) async fn for_book(id: BookId, _staff: Librarian, db: &State<Db>) -> R
 /// unless the catalogue is for members only.
 #[utoipa::path(params(("id" = i64, Path)), tag = "copies", responses(
     (status = 200, description = "The book's copies", body = Envelope<Vec<ShelfCopy>>),
-    (status = 401, description = "The catalogue is for members only, and no one is signed in", body = ErrorEnvelope),
+    (status = 401, description = "The library made its catalogue members-only (`catalogue_members_only`), and no valid token came", body = ErrorEnvelope),
     (status = 404, description = "No such book", body = ErrorEnvelope),
 ))]
 #[get("/books/<id>/copies", rank = 2)]
