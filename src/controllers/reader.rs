@@ -21,7 +21,7 @@ use super::assets::{safe_path, Asset, IfNoneMatch};
 use crate::auth::CatalogueAccess;
 use crate::config::PublicUrl;
 use crate::db::Db;
-use crate::domain::item::ItemStatus;
+use crate::domain::item::{day_of, ItemStatus};
 use crate::domain::BookId;
 use crate::error::{ApiResult, AppError};
 use crate::models::book::{self, Book};
@@ -335,22 +335,6 @@ fn status_key(status: ItemStatus) -> &'static str {
     }
 }
 
-/// A day as the page shows it before its script runs: ISO, which every reader can read.
-fn day(at: i64) -> String {
-    let days = at.div_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 fn book_page_of(words: &Words, found: &Book, copies: Vec<SeenCopy>, base: &str) -> BookPage {
     let data = &found.data;
     let cover = found
@@ -397,7 +381,7 @@ fn book_page_of(words: &Words, found: &Book, copies: Vec<SeenCopy>, base: &str) 
                 .clone()
                 .unwrap_or_else(|| words.t("book.noShelf"));
             let state = match copy.due_at {
-                Some(due) => words.fill("book.dueBack", &[("date", day(due))]),
+                Some(due) => words.fill("book.dueBack", &[("date", day_of(due))]),
                 None => words.t(status_key(copy.status)),
             };
             (shelf, state)
@@ -574,8 +558,8 @@ mod tests {
 
     #[test]
     fn days_are_civil_dates() {
-        assert_eq!(day(0), "1970-01-01");
-        assert_eq!(day(951_782_400), "2000-02-29");
-        assert_eq!(day(1_798_675_200), "2026-12-31");
+        assert_eq!(day_of(0), "1970-01-01");
+        assert_eq!(day_of(951_782_400), "2000-02-29");
+        assert_eq!(day_of(1_798_675_200), "2026-12-31");
     }
 }

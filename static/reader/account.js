@@ -90,26 +90,36 @@ function loanRow(loan, reload) {
   return row;
 }
 
-function holdRow(hold, reload) {
-  const row = el('li', { class: 'hold', dataset: { holdId: hold.id, status: hold.status } });
-  const title = el('span', { class: 'hold-title', id: `hold-title-${hold.id}` }, '…');
-  titleOf(hold.book_id).then((text) => title.replaceChildren(link(`/book/${hold.book_id}`, text)));
-  const state = hold.status === 'ready'
+// Where a hold stands: its place in the queue, or the day a ready one waits until.
+export function holdState(hold) {
+  return hold.status === 'ready'
     ? t('holds.readyUntil', { date: formatDate(hold.ready_until) })
     : t('holds.position', { position: hold.position });
-  const cancel = el('button', { type: 'button', class: 'secondary cancel-hold', 'aria-describedby': `hold-title-${hold.id}` }, t('holds.cancel'));
+}
+
+// A button that cancels the hold, says so, and redraws with `afterwards`.
+export function cancelHoldButton(hold, afterwards, attrs) {
+  const cancel = el('button', Object.assign({ type: 'button', class: 'secondary' }, attrs), t('holds.cancel'));
   cancel.addEventListener('click', async () => {
     cancel.disabled = true;
     try {
       await api('DELETE', `/holds/${hold.id}`);
       showMessage('ok', t('holds.cancelled'));
-      reload();
+      afterwards();
     } catch (error) {
       cancel.disabled = false;
       showMessage('error', explain(error));
     }
   });
-  row.append(el('div', { class: 'loan-line' }, title, el('span', { class: 'hold-state' }, state), cancel));
+  return cancel;
+}
+
+function holdRow(hold, reload) {
+  const row = el('li', { class: 'hold', dataset: { holdId: hold.id, status: hold.status } });
+  const title = el('span', { class: 'hold-title', id: `hold-title-${hold.id}` }, '…');
+  titleOf(hold.book_id).then((text) => title.replaceChildren(link(`/book/${hold.book_id}`, text)));
+  const cancel = cancelHoldButton(hold, reload, { class: 'secondary cancel-hold', 'aria-describedby': `hold-title-${hold.id}` });
+  row.append(el('div', { class: 'loan-line' }, title, el('span', { class: 'hold-state' }, holdState(hold)), cancel));
   return row;
 }
 

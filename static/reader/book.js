@@ -4,6 +4,7 @@
 import { api, get, query, explain } from './api.js';
 import { t, formatDate } from './i18n.js';
 import { isSignedIn, currentUser } from './session.js';
+import { holdState, cancelHoldButton } from './account.js';
 import { el, show, link, heading, coverUrl, coverAlt, availability, showMessage, busy, newView, announce } from './ui.js';
 
 function facts(book) {
@@ -50,33 +51,17 @@ async function mine(book, again) {
   }
   // The reader's own: staff would otherwise see everyone's loans and holds of the book.
   const me = currentUser().id;
-  const [loans, holds] = await Promise.all([
+  const [active, overdue, holds] = await Promise.all([
     get('/loans' + query({ user_id: me, book_id: book.id, status: 'active', per_page: 10 })),
+    get('/loans' + query({ user_id: me, book_id: book.id, status: 'overdue', per_page: 10 })),
     get('/holds' + query({ user_id: me, book_id: book.id, per_page: 10 })),
   ]);
-  const overdue = await get('/loans' + query({ user_id: me, book_id: book.id, status: 'overdue', per_page: 10 }));
-  loans.result = loans.result.concat(overdue.result);
-  const out = loans.result.find((loan) => !loan.returned_at);
+  const out = active.result.concat(overdue.result)[0];
   const open = holds.result.find((hold) => hold.status === 'waiting' || hold.status === 'ready');
   if (out) {
     box.append(el('p', { class: 'have-it' }, t('book.youHaveIt', { date: formatDate(out.due_at) })));
   } else if (open) {
-    const line = open.status === 'ready'
-      ? t('holds.readyUntil', { date: formatDate(open.ready_until) })
-      : t('holds.position', { position: open.position });
-    const cancel = el('button', { type: 'button', id: 'cancel-hold', class: 'secondary' }, t('holds.cancel'));
-    cancel.addEventListener('click', async () => {
-      cancel.disabled = true;
-      try {
-        await api('DELETE', `/holds/${open.id}`);
-        showMessage('ok', t('holds.cancelled'));
-        again();
-      } catch (error) {
-        cancel.disabled = false;
-        showMessage('error', explain(error));
-      }
-    });
-    box.append(el('p', { class: 'your-hold' }, t('book.yourHold'), ' ', line), cancel);
+    box.append(el('p', { class: 'your-hold' }, t('book.yourHold'), ' ', holdState(open)), cancelHoldButton(open, again, { id: 'cancel-hold' }));
   } else {
     const form = el('form', { id: 'hold-form' }, el('button', { type: 'submit', id: 'place-hold' }, t('book.placeHold')));
     form.addEventListener('submit', async (event) => {

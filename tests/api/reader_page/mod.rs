@@ -74,10 +74,15 @@ fn admin_token(server: &Server) -> String {
 }
 
 fn book_id(server: &Server, title: &str) -> i64 {
+    book_id_as(server, None, title)
+}
+
+/// The id of the book of this title, looked up with `token` (a members-only catalogue).
+fn book_id_as(server: &Server, token: Option<&str>, title: &str) -> i64 {
     let (status, body) = server.http(
         "GET",
         &format!("/books?q={}", title.replace(' ', "%20")),
-        None,
+        token,
         None,
     );
     assert_eq!(status, 200, "{body}");
@@ -359,7 +364,7 @@ fn a_members_only_catalogue_asks_visitors_to_sign_in() {
         Some(json!({"catalogue_members_only": true})),
     );
     assert_eq!(status, 200, "{body}");
-    let pride = book_id_signed_in(&server, &admin, "Pride and Prejudice");
+    let pride = book_id_as(&server, Some(&admin), "Pride and Prejudice");
     run(async {
         let browser = open_browser(&server).await;
         browser.open("/").await;
@@ -382,17 +387,6 @@ fn a_members_only_catalogue_asks_visitors_to_sign_in() {
             .await;
         browser.close().await;
     });
-}
-
-fn book_id_signed_in(server: &Server, token: &str, title: &str) -> i64 {
-    let (status, body) = server.http(
-        "GET",
-        &format!("/books?q={}", title.replace(' ', "%20")),
-        Some(token),
-        None,
-    );
-    assert_eq!(status, 200, "{body}");
-    body["result"][0]["id"].as_i64().expect("id")
 }
 
 #[test]
