@@ -88,7 +88,7 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;",
     )?;
-    conn.set_prepared_statement_cache_capacity(64);
+    conn.set_prepared_statement_cache_capacity(128);
     crate::models::book::tag_sets::register(conn)?;
     Ok(())
 }

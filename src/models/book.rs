@@ -145,15 +145,16 @@ fn field_values(data: &BookData) -> ApiResult<Vec<Value>> {
         .collect()
 }
 
-/// `INSERT INTO books (<every field>, created_at, modified_at) VALUES (?1, …)`.
+/// `INSERT INTO books (<every field>, created_at, modified_at, on_shelf) VALUES (?1, …)`.
 static INSERT: LazyLock<String> = LazyLock::new(|| {
     let names: Vec<&str> = FIELDS.iter().filter(stored).map(|f| f.name).collect();
     let marks: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
     let at = names.len() + 1;
     format!(
-        "INSERT INTO books ({}, created_at, modified_at) VALUES ({}, ?{at}, ?{at})",
+        "INSERT INTO books ({}, created_at, modified_at, on_shelf) VALUES ({}, ?{at}, ?{at}, ?{})",
         names.join(", "),
-        marks.join(", ")
+        marks.join(", "),
+        at + 1
     )
 });
 
@@ -174,10 +175,23 @@ static UPDATE: LazyLock<String> = LazyLock::new(|| {
 
 const DUPLICATE_ISBN: &str = "is already in the catalogue";
 
-/// Inserts a book and returns its id.
+/// Inserts a book and returns its id. Its copies, added next, raise its `on_shelf`.
 pub fn insert(conn: &Connection, data: &BookData) -> ApiResult<BookId> {
+    insert_shelved(conn, data, 0)
+}
+
+/// Inserts a book of an import's chunk (see `start_chunk`), its `on_shelf` already
+/// counting the `data.copies` it is about to get: `catch_up_chunk` then has no need to
+/// rewrite the row and the four sort indexes that carry the count, and corrects it where
+/// the guess was wrong.
+pub fn insert_in_chunk(conn: &Connection, data: &BookData) -> ApiResult<BookId> {
+    insert_shelved(conn, data, data.copies.max(0))
+}
+
+fn insert_shelved(conn: &Connection, data: &BookData, on_shelf: i64) -> ApiResult<BookId> {
     let mut values = field_values(data)?;
     values.push(Value::Integer(now()));
+    values.push(Value::Integer(on_shelf));
     conn.prepare_cached(&INSERT)?
         .execute(params_from_iter(values))
         .map_err(|e| unique_violation(e, "isbn", DUPLICATE_ISBN))?;

@@ -145,22 +145,20 @@ pub fn find_open(conn: &Connection, user_id: UserId, book_id: BookId) -> ApiResu
 
 /// Adds a waiting hold at the end of the book's queue.
 pub fn insert(conn: &Connection, book_id: BookId, user_id: UserId, at: i64) -> ApiResult<Hold> {
-    conn.execute(
-        "INSERT INTO holds (book_id, user_id, created_at) VALUES (?1, ?2, ?3)",
-        params![book_id, user_id, at],
-    )
-    .map_err(|e| unique_violation(e, "book_id", "you already hold this book"))?;
+    conn.prepare_cached("INSERT INTO holds (book_id, user_id, created_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![book_id, user_id, at])
+        .map_err(|e| unique_violation(e, "book_id", "you already hold this book"))?;
     let id = HoldId::new(conn.last_insert_rowid());
     find(conn, id)?.ok_or_else(|| AppError::Internal("inserted hold vanished".into()))
 }
 
 /// Ends an open hold as fulfilled, cancelled or expired.
 pub fn close(conn: &Connection, id: HoldId, status: HoldStatus, at: i64) -> ApiResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE holds SET status = ?2, closed_at = ?3
          WHERE id = ?1 AND status IN ('waiting', 'ready')",
-        params![id, status, at],
-    )?;
+    )?
+    .execute(params![id, status, at])?;
     Ok(())
 }
 
@@ -213,11 +211,11 @@ pub fn ready_for_item(conn: &Connection, item_id: ItemId) -> ApiResult<Option<Ho
 
 /// Takes a ready hold back into the queue, at its old place: its copy is gone (lost, say).
 pub fn back_to_waiting(conn: &Connection, id: HoldId) -> ApiResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE holds SET status = 'waiting', ready_until = NULL, item_id = NULL
          WHERE id = ?1 AND status = 'ready'",
-        [id],
-    )?;
+    )?
+    .execute([id])?;
     Ok(())
 }
 

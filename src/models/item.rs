@@ -220,14 +220,22 @@ pub fn next_barcodes(conn: &Connection, prefix: &str, count: usize) -> ApiResult
         let barcode = Barcode::numbered(prefix, number)
             .map_err(|e| AppError::Internal(format!("item barcode prefix: {e}")))?;
         number += 1;
-        let free = find_by_barcode(conn, barcode.as_str())?.is_none()
-            && refuse_card_number(conn, &barcode).is_ok();
-        if free {
+        if barcode_free(conn, &barcode)? {
             codes.push(barcode);
         }
     }
     setting::set_number(conn, "next_item_number", number)?;
     Ok(codes)
+}
+
+/// Whether no copy and no patron's card carries `barcode`.
+fn barcode_free(conn: &Connection, barcode: &Barcode) -> ApiResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT NOT EXISTS(SELECT 1 FROM items WHERE barcode = ?1)
+                AND NOT EXISTS(SELECT 1 FROM users WHERE card_number = ?1)",
+        )?
+        .query_row([barcode.as_str()], |r| r.get(0))?)
 }
 
 /// Adds an item to the book, available, with the given barcode.

@@ -248,18 +248,14 @@ pub fn has_out(conn: &Connection, user_id: UserId, book_id: BookId) -> ApiResult
 }
 
 pub fn mark_returned(conn: &Connection, id: LoanId, at: i64) -> ApiResult<()> {
-    conn.execute(
-        "UPDATE loans SET returned_at = ?2 WHERE id = ?1 AND returned_at IS NULL",
-        params![id, at],
-    )?;
+    conn.prepare_cached("UPDATE loans SET returned_at = ?2 WHERE id = ?1 AND returned_at IS NULL")?
+        .execute(params![id, at])?;
     Ok(())
 }
 
 pub fn extend(conn: &Connection, id: LoanId, due_at: i64) -> ApiResult<()> {
-    conn.execute(
-        "UPDATE loans SET due_at = ?2, renewals = renewals + 1 WHERE id = ?1",
-        params![id, due_at],
-    )?;
+    conn.prepare_cached("UPDATE loans SET due_at = ?2, renewals = renewals + 1 WHERE id = ?1")?
+        .execute(params![id, due_at])?;
     Ok(())
 }
 

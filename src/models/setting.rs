@@ -7,9 +7,8 @@ use crate::error::ApiResult;
 
 pub fn get(conn: &Connection, key: &str) -> ApiResult<Option<String>> {
     Ok(conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()?)
 }
 

@@ -71,6 +71,16 @@ pub fn set_count(
     Ok(())
 }
 
+/// Gives a book made in this transaction its first `count` copies, with generated
+/// barcodes: what `set_count` does for a book that has no copies and no holds yet,
+/// without asking.
+pub fn first_copies(conn: &Connection, book_id: BookId, count: i64, prefix: &str) -> ApiResult<()> {
+    for barcode in item::next_barcodes(conn, prefix, count.max(0) as usize)? {
+        item::add_numbered(conn, book_id, &barcode)?;
+    }
+    Ok(())
+}
+
 /// The copy count cannot go below the copies in use; says which they are.
 fn too_few(conn: &Connection, book_id: BookId, least: i64) -> ApiResult<AppError> {
     let on_loan = item::count(conn, book_id, ItemStatus::OnLoan)?;
