@@ -24,7 +24,7 @@ use crate::error::{error_response, AppError, GuardError};
 use crate::mail::Mailer;
 use crate::media::MediaStore;
 use crate::models::{library_settings, setting};
-use crate::services::sweep;
+use crate::services::{notices, sweep};
 use crate::views::answers::Answers;
 use crate::{controllers, openapi};
 
@@ -75,6 +75,7 @@ pub fn build(settings: Settings, db: Db) -> Result<Rocket<Build>, AppError> {
         .register("/", catchers![every_status])
         .attach(RequestLog)
         .attach(sweep::fairing())
+        .attach(notices::fairing())
         .attach(security_headers())
         .attach(shield());
     // Without origins to allow, not even a look at each answer.

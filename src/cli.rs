@@ -205,23 +205,7 @@ fn backup(settings: &Settings, target: &std::path::Path) -> CliResult {
     }
     let db = Db::open(&settings.config.database)?;
     let source = db.get()?;
-    db::create_owner_only(target)
-        .map_err(|e| format!("cannot create {}: {e}", target.display()))?;
-    let mut copy = rusqlite::Connection::open(target)?;
-    let pages = {
-        let backup = rusqlite::backup::Backup::new(&source, &mut copy)?;
-        loop {
-            match backup.step(-1)? {
-                rusqlite::backup::StepResult::Done => break,
-                _ => std::thread::sleep(std::time::Duration::from_millis(50)),
-            }
-        }
-        backup.progress().pagecount
-    };
-    let check: String = copy.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-    if check != "ok" {
-        return Err(format!("the copy failed its check: {check}").into());
-    }
+    let pages = db::backup_to(&source, target)?;
     println!(
         "backed up {} ({pages} pages) to {}; copy {} too for pictures",
         settings.config.database.display(),

@@ -85,6 +85,10 @@ pub struct Config {
     /// for any) may call the JSON API from the browser (CORS). Empty: none but the server's
     /// own pages, as before. Credentials (cookies) are never allowed.
     pub cors_allowed_origins: CorsOrigins,
+    /// The in-process scheduler: once a minute it sends hold-ready notices and due mails,
+    /// and at the library's hour the daily notices and backup. Off, they happen only when
+    /// an admin runs them (POST /notices/run).
+    pub scheduler: bool,
 }
 
 /// `cors_allowed_origins`: a comma-separated text (as an environment variable gives it)
@@ -207,6 +211,7 @@ impl Default for Config {
             item_barcode_prefix: String::new(),
             card_prefix: "P".into(),
             cors_allowed_origins: CorsOrigins::default(),
+            scheduler: true,
         }
     }
 }

@@ -293,6 +293,32 @@ impl Db {
     }
 }
 
+/// Copies the database behind `source`, consistently, to the new file `target` with
+/// SQLite's online backup: every page under one read transaction, so a writer goes on
+/// writing meanwhile. The copy is checked (`quick_check`). Returns its pages.
+pub fn backup_to(source: &Connection, target: &Path) -> Result<i32, String> {
+    let fail = |e: rusqlite::Error| format!("backing up to {}: {e}", target.display());
+    create_owner_only(target).map_err(|e| format!("cannot create {}: {e}", target.display()))?;
+    let mut copy = Connection::open(target).map_err(fail)?;
+    let pages = {
+        let backup = rusqlite::backup::Backup::new(source, &mut copy).map_err(fail)?;
+        loop {
+            match backup.step(-1).map_err(fail)? {
+                rusqlite::backup::StepResult::Done => break,
+                _ => std::thread::sleep(std::time::Duration::from_millis(50)),
+            }
+        }
+        backup.progress().pagecount
+    };
+    let check: String = copy
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(fail)?;
+    if check != "ok" {
+        return Err(format!("the copy failed its check: {check}"));
+    }
+    Ok(pages)
+}
+
 /// The connections `read_now` uses: idle ones wait here; another is opened while fewer
 /// than `NEAR_CONNECTIONS` exist.
 struct Near {

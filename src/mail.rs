@@ -67,7 +67,22 @@ impl Mailer {
         let mut random = [0u8; 8];
         rand::rng().fill_bytes(&mut random);
         let name = format!("{}-{}.eml", now(), hex::encode(random));
-        self.deliver(to, subject, text, &name)
+        self.deliver(to, subject, text, &name, None)
+    }
+
+    /// A notice, under a Message-ID made from its id: a mail sent twice (the server
+    /// stopped between sending and noting it) is recognisably the same mail. In the
+    /// outbox it is `notice-<id>.eml`, which a second attempt overwrites.
+    pub fn send_notice(
+        &self,
+        id: i64,
+        message_id: &str,
+        to: &str,
+        subject: &str,
+        text: String,
+    ) -> Result<(), String> {
+        let name = format!("notice-{id}.eml");
+        self.deliver(to, subject, text, &name, Some(message_id))
     }
 
     /// A password-reset mail. In the outbox it is named after the token's hash, which
@@ -80,7 +95,7 @@ impl Mailer {
         text: String,
     ) -> Result<(), String> {
         let name = format!("{RESET_MAIL_PREFIX}{token_hash}.eml");
-        self.deliver(to, subject, text, &name)
+        self.deliver(to, subject, text, &name, None)
     }
 
     /// The outbox folder, when mail goes there rather than over SMTP.
@@ -91,12 +106,20 @@ impl Mailer {
         }
     }
 
-    fn deliver(&self, to: &str, subject: &str, text: String, name: &str) -> Result<(), String> {
+    fn deliver(
+        &self,
+        to: &str,
+        subject: &str,
+        text: String,
+        name: &str,
+        message_id: Option<&str>,
+    ) -> Result<(), String> {
         let from = match self {
             Mailer::Smtp { from, .. } | Mailer::Outbox { from, .. } => from.clone(),
         };
         let to: Mailbox = to.parse().map_err(|e| format!("recipient: {e}"))?;
         let message = Message::builder()
+            .message_id(message_id.map(str::to_string))
             .from(from)
             .to(to)
             .subject(subject)

@@ -18,8 +18,8 @@ use utoipa::openapi::{ContentBuilder, RefOr, Required, Response};
 use utoipa::{Modify, OpenApi};
 
 use crate::controllers::{
-    admin, books, compat, desk, health, holds, images, items, library, loans, patrons, reader,
-    users,
+    admin, books, calendar, compat, desk, health, holds, images, items, library, loans, notices,
+    patrons, reader, users,
 };
 use crate::error::ErrorEnvelope;
 use crate::views::envelope::{Detail, Meta};
@@ -90,6 +90,21 @@ use crate::views::user::UserView;
         library::put_loan_rules,
         library::delete_loan_rules,
         library::audit_log,
+        calendar::show,
+        calendar::replace,
+        notices::settings,
+        notices::change_settings,
+        notices::log,
+        notices::one,
+        notices::send_again,
+        notices::run,
+        notices::send_now,
+        notices::slips,
+        notices::printed,
+        notices::templates,
+        notices::put_template,
+        notices::delete_template,
+        notices::preview,
         images::profile,
         images::cover,
         compat::get_all,
@@ -119,6 +134,7 @@ use crate::views::user::UserView;
         (name = "desk", description = "The circulation desk: check-in by barcode, a patron's panel by card"),
         (name = "patrons", description = "Readers' records: add, change, block, deactivate, erase; class lists and the school year"),
         (name = "library", description = "The library's settings, loan rules per group, and the audit log"),
+        (name = "notices", description = "Due-soon, overdue and hold notices: settings, wording, the send log, slips, runs by hand"),
         (name = "images", description = "Profile pictures and covers"),
         (name = "service", description = "Health and this document"),
         (name = "compatibility", description = "The original Flask server's paths, bodies and messages, for its clients (README: Compatibility)"),

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod assets;
 pub mod books;
+pub mod calendar;
 pub mod compat;
 pub mod desk;
 pub mod health;
@@ -11,6 +12,7 @@ pub mod images;
 pub mod items;
 pub mod library;
 pub mod loans;
+pub mod notices;
 pub mod patrons;
 pub mod reader;
 pub mod users;
@@ -29,6 +31,8 @@ pub fn routes() -> Vec<rocket::Route> {
         desk::routes(),
         patrons::routes(),
         library::routes(),
+        calendar::routes(),
+        notices::routes(),
         reader::routes(),
     ]
     .concat()

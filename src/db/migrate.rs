@@ -75,6 +75,10 @@ const MIGRATIONS: &[Migration] = &[
         "012_import_chunks",
         include_str!("../../migrations/012_import_chunks.sql"),
     ),
+    step(
+        "013_notices",
+        include_str!("../../migrations/013_notices.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -2,6 +2,7 @@
 //! is the only place that rule is written.
 
 pub mod book;
+pub mod calendar;
 mod id;
 mod isbn;
 pub mod item;

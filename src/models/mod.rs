@@ -3,11 +3,13 @@
 
 pub mod audit;
 pub mod book;
+pub mod calendar;
 pub mod hold;
 pub mod item;
 pub mod library_settings;
 pub mod loan;
 pub mod loan_rules;
+pub mod notice;
 pub mod password_reset;
 pub mod search_pages;
 pub mod setting;

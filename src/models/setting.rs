@@ -58,8 +58,12 @@ pub fn next_number(conn: &Connection, key: &str) -> ApiResult<i64> {
 }
 
 pub fn set_number(conn: &Connection, key: &str, value: i64) -> ApiResult<()> {
+    set(conn, key, &value.to_string())
+}
+
+pub fn set(conn: &Connection, key: &str, value: &str) -> ApiResult<()> {
     conn.prepare_cached("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)")?
-        .execute(params![key, value.to_string()])?;
+        .execute(params![key, value])?;
     Ok(())
 }
 

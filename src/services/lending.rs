@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::domain::item::ItemStatus;
 use crate::domain::{BookId, HoldId, ItemId, LoanId, Role, UserId};
 use crate::error::{ApiResult, AppError, Refusal};
+use crate::models::calendar;
 use crate::models::hold::{self, Hold, HoldStatus};
 use crate::models::item;
 use crate::models::loan::{self, Loan, LoanStatus};
@@ -278,8 +279,14 @@ pub fn renew(
         )
         .into());
     }
-    loan::extend(conn, out.id, out.due_at + policy.loan_secs)?;
+    loan::extend(conn, out.id, due_at(conn, out.due_at + policy.loan_secs)?)?;
     loan::find(conn, out.id)?.ok_or(AppError::NotFound)
+}
+
+/// A due time `at`, moved to the next day the library opens when it falls on a closed
+/// day (the library's calendar).
+pub fn due_at(conn: &Connection, at: i64) -> ApiResult<i64> {
+    Ok(calendar::load(conn)?.due_at(at))
 }
 
 /// Puts the user in the book's queue (ready at once when a copy is free), unless they have

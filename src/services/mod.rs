@@ -5,4 +5,5 @@ pub mod copies;
 pub mod csv_format;
 pub mod import;
 pub mod lending;
+pub mod notices;
 pub mod sweep;

@@ -14,6 +14,7 @@ mod demo;
 mod import_export;
 mod lending;
 mod mail;
+mod notices;
 mod openapi;
 mod operations;
 mod patrons;

@@ -124,7 +124,8 @@ fn every_path_segment_is_a_documented_parameter() {
 
 /// Fills a route's path parameters with resources the walker made: `/users/<id>` gets the
 /// member, `/books/<…>` the book, `/loans/<id>` the loan, `/holds/<id>` the hold,
-/// `/items/<id>` a copy, `/patrons/<id>` the member, `/loan-rules/<group>` a group.
+/// `/items/<id>` a copy, `/patrons/<id>` the member, `/loan-rules/<group>` a group,
+/// `/notices/templates/<kind>/<language>` the due-soon text in English.
 fn fill(rocket_path: &str, ids: &[(&str, i64)]) -> String {
     let resource = rocket_path.split('/').nth(1).unwrap_or_default();
     rocket_path
@@ -132,6 +133,12 @@ fn fill(rocket_path: &str, ids: &[(&str, i64)]) -> String {
         .map(|segment| {
             if !segment.starts_with('<') {
                 return segment.to_string();
+            }
+            // A notice template's kind and language.
+            match segment {
+                "<kind>" => return "due_soon".to_string(),
+                "<language>" => return "en".to_string(),
+                _ => {}
             }
             let (_, id) = ids
                 .iter()
@@ -207,6 +214,8 @@ fn every_mutating_route_refuses_an_unknown_field_by_name() {
         ("patrons", member),
         // A group's name; any text will do.
         ("loan-rules", 5),
+        // The body is refused before the notice is looked for.
+        ("notices", 1),
     ];
     let doc = document(&app);
 

@@ -165,7 +165,8 @@ pub(super) fn lend_checked(
         passes_on = held.item_id.filter(|&kept| kept != copy.id);
     }
     item::set_status(conn, copy.id, ItemStatus::OnLoan)?;
-    let lent = loan::insert(conn, &copy, borrower.id, now, now + policy.loan_secs)?;
+    let due = super::due_at(conn, now + policy.loan_secs)?;
+    let lent = loan::insert(conn, &copy, borrower.id, now, due)?;
     if let Some(kept) = passes_on {
         super::off_the_hold_shelf(conn, kept)?;
         settle(conn, policy, copy.book_id, now)?;

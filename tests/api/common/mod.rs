@@ -4,6 +4,7 @@
 //! `process::Server` is the one way it runs the real binary.
 
 pub mod process;
+pub mod smtp;
 
 use std::path::{Path, PathBuf};
 
@@ -328,6 +329,9 @@ pub fn figment_in(dir: &Path) -> Figment {
         .merge(("data_dir", dir.join("data")))
         .merge(("bcrypt_cost", 4))
         .merge(("log_level", "off"))
+        // Notices and backups run when a test asks (POST /notices/run), not at a moment
+        // that depends on the hour the test runs.
+        .merge(("scheduler", false))
 }
 
 /// Settings from `figment_in(dir)` alone: for a second server on a test's own database.

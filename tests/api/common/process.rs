@@ -38,6 +38,8 @@ impl Server {
             .args(["--port", &port.to_string()])
             .args(args)
             .env("LIBRARY_BCRYPT_COST", "4")
+            // Notices and daily backups at an hour of the test's choosing (see notices::scheduler).
+            .env("LIBRARY_SCHEDULER", "false")
             .envs(envs.iter().copied())
             .stdout(Stdio::null())
             .stderr(stderr)
