@@ -10,7 +10,8 @@
 # BENCH_USERS (1000), BENCH_THREADS (2), BENCH_CONNECTIONS (32), BENCH_STARTS (7),
 # BENCH_IDLE_CONNECTIONS (2000),
 # BENCH_IMPORT_ROWS (10000: the CSV imported over HTTP while lending goes on; the upload
-# limit of 3 MiB holds about 13,000 such rows).
+# limit of 3 MiB holds about 13,000 such rows), BENCH_NOTICE_PATRONS (10000: readers of
+# the notices run, three loans each).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +25,7 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 STARTS=${BENCH_STARTS:-7}
 IDLE_CONNECTIONS=${BENCH_IDLE_CONNECTIONS:-2000}
 IMPORT_ROWS=${BENCH_IMPORT_ROWS:-10000}
+NOTICE_PATRONS=${BENCH_NOTICE_PATRONS:-10000}
 MEMBERS_WITH_TOKENS=100
 export PASSWORD=bench-password-1
 CORES=$(nproc)
@@ -224,6 +226,11 @@ BURST=$(python3 "$BENCH_DIR/burst.py" "$BASE" 12)
 BURST_PEAK_KIB=$(status_kib VmHWM)
 stop_server
 
+# Notices (issue 17): one run over NOTICE_PATRONS readers with three loans each, on a
+# database of its own, while a librarian lends and returns (bench/notices.py).
+say "one notices run over $NOTICE_PATRONS patrons with $((NOTICE_PATRONS * 3)) loans"
+NOTICES=$(python3 "$BENCH_DIR/notices.py" "$BIN" "$WORK/notices" "$NOTICE_PATRONS")
+
 # The small board: a stand-in for a Raspberry Pi, one core and 256 MB. Printed, not
 # judged. The floor is measured on the same core, so the ratios compare like with like.
 say "small board: the read table again on one core under a 256 MB memory limit"
@@ -310,6 +317,7 @@ echo "login run: the server used $login_cores of $CORES cores, $login_cpu_ms ms 
 echo "import over HTTP: $IMPORT_ROWS rows in $(field "$PAUSE" import_s) s, while $(field "$PAUSE" writes) loan and return requests answered (p50 $(field "$PAUSE" p50_ms) ms)"
 echo "import: longest wait of another write: $(field "$PAUSE" max_ms) ms"
 echo "reader's page, /?q=$WORD in headless Chromium: $RENDER"
+echo "notices run: $NOTICES"
 echo
 echo "small board (printed, not judged): the server on CPU 0 only, $BOARD_LIMIT"
 read_table board_
@@ -348,6 +356,9 @@ v=$(calc "$BURST_PEAK_KIB / 1024" 1); check "peak memory, burst of 12 huge pictu
 check "start-up to first 200 /health (median, $BOOKS books)" "$STARTUP_MS ms" "< 50 ms" "$(holds "$STARTUP_MS < 50")"
 v=$(calc "$BOOKS / $IMPORT_S" 0); check "import of $BOOKS Goodreads rows" "$v rows/s" "≥ 10000 rows/s" "$(holds "$v >= 10000")"
 v=$(field "$PAUSE" max_ms); check "import: longest wait of another write" "$v ms" "< 100 ms" "$(holds "$v < 100")"
+check "notices run, $NOTICE_PATRONS patrons, $(field "$NOTICES" sent) mails" "$(field "$NOTICES" run_s) s" "(printed)" 1
+check "  its peak memory" "$(field "$NOTICES" peak_mb) MB" "(printed)" 1
+v=$(field "$NOTICES" write_max_ms); check "  longest wait of another write meanwhile" "$v ms" "< 100 ms" "$(holds "$v < 100")"
 refused=$(field "$LENDING" refused)
 [[ $refused == 0 ]] || echo "note: $refused loan requests were refused (see $WORK/lending.txt)"
 refused=$(field "$DESK" refused)

@@ -165,7 +165,7 @@ impl Modify for Conventions {
             "access_token",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("access_token"))),
         );
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
             for operation in [
                 &mut item.get,
                 &mut item.post,
@@ -176,7 +176,7 @@ impl Modify for Conventions {
             .into_iter()
             .flatten()
             {
-                apply(operation);
+                apply(operation, JSON_ONLY.contains(&path.as_str()));
             }
         }
     }
@@ -196,7 +196,11 @@ fn error(description: &str) -> RefOr<Response> {
         .into()
 }
 
-fn apply(operation: &mut Operation) {
+/// Bodies of lists of objects (a calendar's closed periods) or of numbers (slips marked
+/// printed), which a form's flat fields cannot carry: documented as JSON only.
+const JSON_ONLY: [&str; 2] = ["/calendar", "/notices/slips/printed"];
+
+fn apply(operation: &mut Operation, json_only: bool) {
     let responses = &mut operation.responses.responses;
     let mut add = |code: &str, description: &str| {
         responses
@@ -240,7 +244,9 @@ fn apply(operation: &mut Operation) {
             .any(|tag| tag == "compatibility");
         if let RefOr::T(body) = body {
             optional_body(body);
-            every_encoding(body, !compatibility);
+            if !json_only {
+                every_encoding(body, !compatibility);
+            }
         }
     }
 }

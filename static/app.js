@@ -21,10 +21,11 @@ import * as patrons from './js/screens/patrons.js';
 import * as classes from './js/screens/classes.js';
 import * as loans from './js/screens/loans.js';
 import * as holds from './js/screens/holds.js';
+import * as notices from './js/screens/notices.js';
 import * as audit from './js/screens/audit.js';
 
 // The patrons screen keeps the address #members, which bookmarks already know.
-const SCREENS = { login, reset, books, desk, members: patrons, classes, loans, holds, audit };
+const SCREENS = { login, reset, books, desk, members: patrons, classes, loans, holds, notices, audit };
 
 // Counted so the browser tests can prove the page runs under its own policy.
 document.addEventListener('securitypolicyviolation', (event) => {

@@ -14,12 +14,14 @@ use crate::domain::UserId;
 use crate::error::{ApiResult, AppError};
 use crate::mail::Mailer;
 use crate::models::audit::{self, Action};
-use crate::models::notice::{self, Channel, Filter, Kind, Notice, Settings, Status, Wording};
+use crate::models::notice::{
+    self, Channel, Filter, Kind, Notice, NoticeLanguage, Settings, Status, Wording,
+};
 use crate::models::{now, user};
 use crate::services::notices::wording::{self, Context, HoldLine, LoanLine, LANGUAGES};
 use crate::services::notices::{self, RunReport, Scope, Setup};
 use crate::views::envelope::{Envelope, ListEnvelope, Reply, Success};
-use crate::views::input::{Fields, NoFields};
+use crate::views::input::{not_null, Fields, NoFields};
 use crate::views::paging;
 use crate::views::query::QueryParams;
 
@@ -54,26 +56,43 @@ pub(crate) async fn settings(_admin: Admin, db: &State<Db>) -> Reply {
 /// PATCH /notices/settings: what is left out stays.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NoticeSettingsRequest)]
 pub struct SettingsRequest {
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false)]
     pub enabled: Option<bool>,
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false, minimum = 0, maximum = 23)]
     pub hour: Option<i64>,
     /// One of the template languages (en, de).
-    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, value_type = Option<NoticeLanguage>)]
     pub language: Option<String>,
-    #[schema(nullable = false, max_length = 100)]
+    /// One line of 1 to 100 characters.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^(?=[\s\S]*\S)[^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub library_name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false, minimum = 0, maximum = 30)]
     pub due_soon_days: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false, minimum = 1, maximum = 90)]
     pub overdue_first_days: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false, minimum = 1, maximum = 90)]
     pub overdue_every_days: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false, minimum = 0, maximum = 10)]
     pub overdue_reminders: Option<i64>,
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false)]
     pub daily_backup: Option<bool>,
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false, minimum = 1, maximum = 365)]
     pub backups_kept: Option<i64>,
 }
@@ -187,9 +206,9 @@ fn day_start(name: &str, raw: Option<&str>) -> ApiResult<Option<i64>> {
 
 /// The send log (staff), newest first: what went to whom, when, and how it ended.
 #[utoipa::path(tag = "notices", security(("bearer" = []), ("access_token" = [])), params(
-    ("status" = Option<String>, Query, description = "pending, sent, printed or failed"),
-    ("kind" = Option<String>, Query, description = "due_soon, overdue, hold_ready or hold_lapsing"),
-    ("channel" = Option<String>, Query, description = "mail or slip"),
+    ("status" = Option<Status>, Query, description = "pending, sent, printed or failed"),
+    ("kind" = Option<Kind>, Query, description = "due_soon, overdue, hold_ready or hold_lapsing"),
+    ("channel" = Option<Channel>, Query, description = "mail or slip"),
     ("user_id" = Option<i64>, Query, minimum = 1, description = "One reader's notices"),
     ("from" = Option<String>, Query, format = Date, description = "Made on or after this day, YYYY-MM-DD"),
     ("to" = Option<String>, Query, format = Date, description = "Made on or before this day, YYYY-MM-DD"),
@@ -264,20 +283,22 @@ pub(crate) async fn send_again(
     _body: NoFields,
 ) -> Reply {
     let at = now();
-    let queued = db
-        .write(move |tx| {
-            if notice::find(tx, id)?.is_none() {
-                return Err(AppError::NotFound);
-            }
-            notice::send_again(tx, id, at)
-        })
-        .await?;
-    if !queued {
-        return Err(AppError::conflict(
-            "id",
-            "this notice was sent or printed already, or is a slip",
-        ));
-    }
+    db.write(move |tx| {
+        let found = notice::find(tx, id)?.ok_or(AppError::NotFound)?;
+        let refused = match (found.channel, found.status) {
+            (Channel::Slip, _) => "is a slip to print, not a mail",
+            (_, Status::Sent) => "was sent already",
+            _ => "",
+        };
+        if !refused.is_empty() || !notice::send_again(tx, id, at)? {
+            return Err(AppError::conflict(
+                "id",
+                format!("notice {id} {refused}").trim_end(),
+            ));
+        }
+        Ok(())
+    })
+    .await?;
     notices::deliver(db, mailer).await?;
     let found = db
         .run(move |conn| notice::find(conn, id))
@@ -292,6 +313,7 @@ pub(crate) async fn send_again(
 pub struct RunRequest {
     /// Run as of this day (YYYY-MM-DD) instead of today: what is due soon, overdue or
     /// about to lapse is worked out for that day. For trying settings out, and tests.
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(format = "date", nullable = false)]
     pub today: Option<String>,
 }
@@ -438,9 +460,9 @@ pub(crate) async fn templates(_staff: Librarian, db: &State<Db>) -> Reply {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateRequest {
-    #[schema(max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"^(?=[\s\S]*\S)")]
     pub subject: String,
-    #[schema(max_length = 10000)]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"^(?=[\s\S]*\S)")]
     pub body: String,
 }
 
@@ -462,8 +484,8 @@ fn kind_and_language(kind: &str, language: &str) -> ApiResult<(Kind, &'static st
 /// sample reader: a template that does not (an unknown placeholder, an unclosed block)
 /// is 400 with the reason.
 #[utoipa::path(tag = "notices", security(("bearer" = []), ("access_token" = [])), params(
-    ("kind" = String, Path, description = "due_soon, overdue, hold_ready or hold_lapsing"),
-    ("language" = String, Path, description = "en or de"),
+    ("kind" = Kind, Path, description = "due_soon, overdue, hold_ready or hold_lapsing"),
+    ("language" = NoticeLanguage, Path, description = "en or de"),
 ), request_body = TemplateRequest, responses(
     (status = 200, description = "The template now", body = Envelope<TemplateView>),
 ))]
@@ -513,7 +535,7 @@ pub(crate) async fn put_template(
 
 /// Goes back to the shipped wording (admins).
 #[utoipa::path(tag = "notices", security(("bearer" = []), ("access_token" = [])), params(
-    ("kind" = String, Path), ("language" = String, Path),
+    ("kind" = Kind, Path), ("language" = NoticeLanguage, Path),
 ), request_body = Option<crate::views::input::Empty>, responses(
     (status = 200, description = "The shipped template", body = Envelope<TemplateView>),
 ))]
@@ -547,16 +569,20 @@ pub(crate) async fn delete_template(
 pub struct PreviewRequest {
     pub kind: Kind,
     /// en or de (the notices' language when left out).
-    #[schema(nullable = false)]
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, value_type = Option<NoticeLanguage>)]
     pub language: Option<String>,
     /// The text to try (the saved one when left out).
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false, max_length = 200)]
     pub subject: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false, max_length = 10000)]
     pub body: Option<String>,
     /// The reader to fill in (one with a loan when left out; a made-up one if there is
-    /// none).
-    #[schema(nullable = false)]
+    /// none). 404 if there is no such reader.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, minimum = 1)]
     pub user_id: Option<i64>,
 }
 
@@ -573,6 +599,7 @@ pub struct PreviewView {
 /// saved. A template that does not render is 400 with the reason.
 #[utoipa::path(tag = "notices", security(("bearer" = []), ("access_token" = [])), request_body = PreviewRequest, responses(
     (status = 200, description = "The notice as it would read", body = Envelope<PreviewView>),
+    (status = 404, description = "No such reader", body = crate::error::ErrorEnvelope),
 ))]
 #[post("/notices/templates/preview", data = "<body>")]
 pub(crate) async fn preview(
@@ -582,6 +609,26 @@ pub(crate) async fn preview(
     body: Fields<PreviewRequest>,
 ) -> Reply {
     let request = body.0;
+    if request
+        .subject
+        .as_ref()
+        .is_some_and(|s| s.chars().count() > wording::MAX_SUBJECT)
+    {
+        return Err(AppError::invalid(
+            "subject",
+            format!("must be at most {} characters", wording::MAX_SUBJECT),
+        ));
+    }
+    if request
+        .body
+        .as_ref()
+        .is_some_and(|b| b.chars().count() > wording::MAX_BODY)
+    {
+        return Err(AppError::invalid(
+            "body",
+            format!("must be at most {} characters", wording::MAX_BODY),
+        ));
+    }
     let page = link.0.clone();
     let view = db
         .run(move |conn| {
@@ -618,14 +665,17 @@ fn preview_context(
     let at = now();
     let today = Day::of(at);
     let far = today.plus(100_000).start();
-    let loans = notice::loans_due_before(conn, far, user_id.map(UserId::new))?;
-    let reader = match (user_id, loans.first()) {
-        (_, Some(loan)) => Some(loan.reader.clone()),
-        (Some(id), None) => Some(
-            notice::reader(conn, UserId::new(id))?
-                .ok_or_else(|| AppError::invalid("user_id", "no such reader"))?,
-        ),
-        (None, None) => None,
+    let who = match user_id {
+        Some(id) => Some(UserId::new(id)),
+        None => notice::a_reader_with_a_loan(conn)?,
+    };
+    let reader = match who {
+        Some(id) => Some(notice::reader(conn, id)?.ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    let loans = match &reader {
+        Some(reader) => notice::loans_due_before(conn, far, notice::Readers::one(reader.id))?,
+        None => Vec::new(),
     };
     let Some(reader) = reader else {
         let sample = Context::sample(
@@ -648,7 +698,7 @@ fn preview_context(
             }
         })
         .collect();
-    let holds: Vec<HoldLine> = notice::ready_holds(conn, at, Some(reader.id))?
+    let holds: Vec<HoldLine> = notice::ready_holds(conn, at, notice::Readers::one(reader.id))?
         .into_iter()
         .map(|h| HoldLine {
             title: h.title,

@@ -151,7 +151,7 @@ impl Calendar {
                 if last < first {
                     problems.push((
                         format!("closed[{i}].last_day"),
-                        format!("must not come before first_day {}", period.first_day),
+                        format!("must not come before the first day, {}", period.first_day),
                     ));
                 } else {
                     periods.push((first, last));

@@ -21,6 +21,7 @@ use crate::error::ApiResult;
     utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
+#[schema(as = NoticeKind)]
 pub enum Kind {
     /// A loan is due in a few days.
     DueSoon,
@@ -57,8 +58,17 @@ impl Kind {
     }
 }
 
+/// A language notices are shipped in (for the document; the server checks the text).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeLanguage {
+    En,
+    De,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = NoticeChannel)]
 pub enum Channel {
     /// By e-mail (SMTP, or the outbox folder without a mail server).
     Mail,
@@ -77,6 +87,7 @@ impl Channel {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = NoticeStatus)]
 pub enum Status {
     /// A mail waiting for its (next) attempt, or a slip not yet printed.
     Pending,
@@ -119,6 +130,8 @@ pub struct Notice {
     /// null once the reader's data is erased.
     #[schema(value_type = Option<i64>)]
     pub user_id: Option<UserId>,
+    /// The reader's full name (else username) now; null once erased.
+    pub reader: Option<String>,
     pub channel: Channel,
     /// The address it goes to (null for a slip).
     pub recipient: Option<String>,
@@ -138,7 +151,9 @@ pub struct Notice {
 }
 
 const COLUMNS: &str = "id, kind, user_id, channel, recipient, group_name, language, subject, \
-                       body, status, attempts, next_attempt_at, last_error, created_at, sent_at";
+                       body, status, attempts, next_attempt_at, last_error, created_at, sent_at, \
+                       (SELECT COALESCE(u.full_name, u.username) FROM users u \
+                        WHERE u.id = notices.user_id AND u.erased_at IS NULL)";
 
 impl Notice {
     fn from_row(row: &Row) -> rusqlite::Result<Notice> {
@@ -166,6 +181,7 @@ impl Notice {
             last_error: row.get(12)?,
             created_at: row.get(13)?,
             sent_at: row.get(14)?,
+            reader: row.get(15)?,
         })
     }
 }
@@ -422,6 +438,41 @@ pub struct Reader {
     pub group: Option<String>,
 }
 
+/// Readers by id, from `first` to `last`: a run goes through the library a range at a
+/// time, so what it holds in memory stays small however many readers there are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readers {
+    pub first: i64,
+    pub last: i64,
+}
+
+impl Readers {
+    pub fn one(id: UserId) -> Readers {
+        Readers {
+            first: id.get(),
+            last: id.get(),
+        }
+    }
+}
+
+/// The highest user id (0 when there is none).
+pub fn last_reader(conn: &Connection) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM users")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Some reader with a loan out, for a preview.
+pub fn a_reader_with_a_loan(conn: &Connection) -> ApiResult<Option<UserId>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT l.user_id FROM loans l JOIN users u ON u.id = l.user_id
+             WHERE l.returned_at IS NULL AND u.erased_at IS NULL ORDER BY l.id LIMIT 1",
+        )?
+        .query_row([], |r| r.get(0))
+        .optional()?)
+}
+
 /// A loan still out, with what a notice says of it.
 #[derive(Debug, Clone)]
 pub struct OutLoan {
@@ -433,12 +484,11 @@ pub struct OutLoan {
     pub barcode: Option<String>,
 }
 
-/// Loans out and due before `before`, of readers whose data is kept (of one reader when
-/// `user` is Some), by reader.
+/// Loans out and due before `before`, of the `readers` whose data is kept, by reader.
 pub fn loans_due_before(
     conn: &Connection,
     before: i64,
-    user: Option<UserId>,
+    readers: Readers,
 ) -> ApiResult<Vec<OutLoan>> {
     Ok(conn
         .prepare_cached(
@@ -449,10 +499,10 @@ pub fn loans_due_before(
              JOIN books b ON b.id = l.book_id
              LEFT JOIN items i ON i.id = l.item_id
              WHERE l.returned_at IS NULL AND l.due_at < ?1 AND u.erased_at IS NULL
-               AND (?2 IS NULL OR l.user_id = ?2)
+               AND l.user_id BETWEEN ?2 AND ?3
              ORDER BY u.id, l.due_at, l.id",
         )?
-        .query_map(params![before, user], |r| {
+        .query_map(params![before, readers.first, readers.last], |r| {
             Ok(OutLoan {
                 loan_id: r.get(0)?,
                 reader: Reader {
@@ -480,8 +530,8 @@ pub struct ReadyHold {
     pub author: String,
 }
 
-/// Ready holds that have not lapsed at `now`, by reader (of one reader when `user`).
-pub fn ready_holds(conn: &Connection, now: i64, user: Option<UserId>) -> ApiResult<Vec<ReadyHold>> {
+/// Ready holds that have not lapsed at `now`, of the `readers`, by reader.
+pub fn ready_holds(conn: &Connection, now: i64, readers: Readers) -> ApiResult<Vec<ReadyHold>> {
     Ok(conn
         .prepare_cached(
             "SELECT h.id, u.id, COALESCE(u.full_name, u.username), u.email, u.group_name,
@@ -490,10 +540,10 @@ pub fn ready_holds(conn: &Connection, now: i64, user: Option<UserId>) -> ApiResu
              JOIN users u ON u.id = h.user_id
              JOIN books b ON b.id = h.book_id
              WHERE h.status = 'ready' AND h.ready_until > ?1 AND u.erased_at IS NULL
-               AND (?2 IS NULL OR h.user_id = ?2)
+               AND h.user_id BETWEEN ?2 AND ?3
              ORDER BY u.id, h.ready_until, h.id",
         )?
-        .query_map(params![now, user], |r| {
+        .query_map(params![now, readers.first, readers.last], |r| {
             Ok(ReadyHold {
                 hold_id: r.get(0)?,
                 reader: Reader {
@@ -512,6 +562,7 @@ pub fn ready_holds(conn: &Connection, now: i64, user: Option<UserId>) -> ApiResu
 
 /// When and how the library sends notices, and its daily backup (kept in `settings`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = NoticeSettings)]
 pub struct Settings {
     /// Whether the daily run sends notices at all.
     pub enabled: bool,
@@ -519,7 +570,7 @@ pub struct Settings {
     #[schema(minimum = 0, maximum = 23)]
     pub hour: i64,
     /// The language of notices: one of the template languages.
-    #[schema(example = "en")]
+    #[schema(value_type = NoticeLanguage)]
     pub language: String,
     /// How notices sign: the library's name.
     #[schema(max_length = 100, example = "Riverside School Library")]
@@ -653,4 +704,48 @@ pub fn reader(conn: &Connection, id: UserId) -> ApiResult<Option<Reader>> {
             })
         })
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(events: &[&str]) -> NewNotice {
+        NewNotice {
+            kind: Kind::Overdue,
+            user_id: UserId::new(1),
+            channel: Channel::Mail,
+            recipient: Some("ann@example.org".into()),
+            group: None,
+            language: "en".into(),
+            subject: "s".into(),
+            body: "b".into(),
+            events: events.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    /// Two runs that planned the same event before either recorded it: the second one's
+    /// notice is dropped whole, even when it also tells of a new event (that event waits
+    /// for the next run, which plans it alone).
+    #[test]
+    fn an_event_recorded_once_keeps_a_second_notice_out() {
+        let conn = crate::db::open_migrated_in_memory().unwrap();
+        conn.execute(
+            "INSERT INTO users (username, created_at, modified_at) VALUES ('ann', 0, 0)",
+            [],
+        )
+        .unwrap();
+        assert!(record(&conn, &planned(&["overdue:1:1"]), 0)
+            .unwrap()
+            .is_some());
+        assert!(record(&conn, &planned(&["overdue:1:1", "overdue:2:1"]), 0)
+            .unwrap()
+            .is_none());
+        assert!(recorded(&conn, "overdue:1:1").unwrap());
+        assert!(!recorded(&conn, "overdue:2:1").unwrap());
+        let count: i64 = conn
+            .query_row("SELECT COUNT(*) FROM notices", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 1);
+    }
 }

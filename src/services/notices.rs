@@ -32,7 +32,7 @@ use crate::domain::calendar::{Calendar, Day};
 use crate::domain::UserId;
 use crate::error::{ApiResult, AppError};
 use crate::mail::Mailer;
-use crate::models::notice::{self, Channel, Kind, NewNotice, Reader, Settings};
+use crate::models::notice::{self, Channel, Kind, NewNotice, Notice, Reader, Readers, Settings};
 use crate::models::{calendar, now, setting};
 use wording::{Context, HoldLine, LoanLine};
 
@@ -42,8 +42,11 @@ pub const MAX_ATTEMPTS: i64 = 6;
 /// Notices recorded in one write: the other writers wait for one such batch at most.
 const NOTICES_A_WRITE: usize = 200;
 
-/// Mails sent in one go of `deliver` (the rest wait for the next minute).
-const MAILS_A_GO: i64 = 200;
+/// Mails `deliver` sends before it records how they went.
+const MAILS_A_GO: i64 = 64;
+
+/// Mails sent at the same time, each on its own connection to the mail server.
+const SENDERS: usize = 8;
 
 /// How often the scheduler looks.
 const EVERY: Duration = Duration::from_secs(60);
@@ -123,22 +126,24 @@ fn add_event<'g>(
     Ok(Some(group))
 }
 
-/// The notices due as of `today` (at `now`) and not yet recorded: read-only. `user`
-/// narrows it to one reader.
+/// The notices due as of `today` (at `now`) for the `readers`, not yet recorded:
+/// read-only. `one_reader`: staff asked for one patron ("send now"), which goes ahead
+/// even while notices are switched off.
 pub fn plan(
     conn: &Connection,
     setup: &Setup,
     today: Day,
     now: i64,
     scope: Scope,
-    user: Option<UserId>,
+    readers: Readers,
+    one_reader: bool,
 ) -> ApiResult<Vec<NewNotice>> {
     let settings = &setup.settings;
     let mut groups: BTreeMap<(UserId, Kind), Group> = BTreeMap::new();
     if scope == Scope::Daily {
         let horizon = today.plus(settings.due_soon_days + 1).start();
         let overdue_today = settings.overdue_reminders > 0 && setup.calendar.is_open(today);
-        for loan in notice::loans_due_before(conn, horizon, user)? {
+        for loan in notice::loans_due_before(conn, horizon, readers)? {
             let due = Day::of(loan.due_at);
             let ahead = today.until(due);
             let line = |days_late| LoanLine {
@@ -173,7 +178,7 @@ pub fn plan(
             }
         }
     }
-    for hold in notice::ready_holds(conn, now, user)? {
+    for hold in notice::ready_holds(conn, now, readers)? {
         let until = Day::of(hold.ready_until);
         let line = HoldLine {
             title: hold.title.clone(),
@@ -196,7 +201,7 @@ pub fn plan(
     let mut wordings = BTreeMap::new();
     let mut notices = Vec::with_capacity(groups.len());
     for ((_, kind), group) in groups {
-        if !settings.enabled && user.is_none() {
+        if !settings.enabled && !one_reader {
             continue;
         }
         let own = match wordings.get(&kind) {
@@ -306,48 +311,89 @@ pub fn retry_at(attempts_before: i64, now: i64) -> Option<i64> {
         .then(|| now + (60 * 4_i64.pow(attempt.clamp(1, 6) as u32 - 1)).min(6 * 3600))
 }
 
-/// Sends the mails whose attempt is due; returns (sent, failed).
+/// Sends the mails whose attempt is due, `MAILS_A_GO` at a time in a blocking thread,
+/// each batch's outcomes recorded in one write; returns (sent, failed). A batch with a
+/// failure ends the round (the mail server is likely away): the rest wait for their
+/// next attempt, as the failed ones do.
 pub async fn deliver(db: &Db, mailer: &Arc<Mailer>) -> ApiResult<(usize, usize)> {
-    let at = now();
-    let (due, instance) = db
-        .run(move |conn| {
-            Ok((
-                notice::due_mails(conn, at, MAILS_A_GO)?,
-                setting::instance_id(conn)?,
-            ))
-        })
-        .await?;
+    let instance = db.run(|conn| setting::instance_id(conn)).await?;
     let mut sent = 0;
     let mut failed = 0;
-    for mail in due {
-        let mailer = Arc::clone(mailer);
-        let message_id = format!("<notice-{}.{}@library-server>", mail.id, instance);
-        let (id, attempts) = (mail.id, mail.attempts);
-        let outcome = rocket::tokio::task::spawn_blocking(move || {
-            let to = mail.recipient.clone().unwrap_or_default();
-            mailer.send_notice(mail.id, &message_id, &to, &mail.subject, mail.body)
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("sending a notice: {e}")))?;
+    loop {
         let at = now();
-        match outcome {
-            Ok(()) => {
-                db.write(move |tx| notice::mark_sent(tx, id, at)).await?;
-                sent += 1;
+        let due = db
+            .run(move |conn| notice::due_mails(conn, at, MAILS_A_GO))
+            .await?;
+        let full = due.len() as i64 == MAILS_A_GO;
+        if due.is_empty() {
+            break;
+        }
+        let mailer = Arc::clone(mailer);
+        let instance = instance.clone();
+        let outcomes =
+            rocket::tokio::task::spawn_blocking(move || send_each(&mailer, &instance, due))
+                .await
+                .map_err(|e| AppError::Internal(format!("sending notices: {e}")))?;
+        let round_failed = outcomes.iter().filter(|(_, _, o)| o.is_err()).count();
+        sent += outcomes.len() - round_failed;
+        failed += round_failed;
+        let at = now();
+        db.write(move |tx| {
+            for (id, attempts, outcome) in outcomes {
+                match outcome {
+                    Ok(()) => notice::mark_sent(tx, id, at)?,
+                    Err(why) => {
+                        tracing::warn!(notice = id, error = %why, "a notice could not be sent");
+                        notice::mark_failed(tx, id, &why, retry_at(attempts, at))?;
+                    }
+                }
             }
-            Err(why) => {
-                tracing::warn!(notice = id, error = %why, "a notice could not be sent");
-                let retry = retry_at(attempts, at);
-                db.write(move |tx| notice::mark_failed(tx, id, &why, retry))
-                    .await?;
-                failed += 1;
-            }
+            Ok(())
+        })
+        .await?;
+        if round_failed > 0 || !full {
+            break;
         }
     }
     Ok((sent, failed))
 }
 
-/// One run: plans and records the notices as of `today`, then sends what is due.
+/// Sends `mails`, `SENDERS` at a time, each over a connection of its own: a mail server
+/// answers a message's end only once it has the whole of it, and the client (lettre)
+/// writes that end in a packet of its own, which Nagle's algorithm holds back until the
+/// server's delayed acknowledgement of the body, up to 40 ms a mail on Linux. Several
+/// connections at once wait those out side by side. Returns each mail's id, attempts
+/// before and outcome.
+fn send_each(
+    mailer: &Mailer,
+    instance: &str,
+    mails: Vec<Notice>,
+) -> Vec<(i64, i64, Result<(), String>)> {
+    let queue = std::sync::Mutex::new(mails.into_iter());
+    let outcomes = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..SENDERS {
+            scope.spawn(|| loop {
+                let next = queue.lock().map(|mut q| q.next()).unwrap_or(None);
+                let Some(mail) = next else { break };
+                let message_id = format!("<notice-{}.{}@library-server>", mail.id, instance);
+                let to = mail.recipient.clone().unwrap_or_default();
+                let outcome =
+                    mailer.send_notice(mail.id, &message_id, &to, &mail.subject, mail.body);
+                if let Ok(mut done) = outcomes.lock() {
+                    done.push((mail.id, mail.attempts, outcome));
+                }
+            });
+        }
+    });
+    outcomes.into_inner().unwrap_or_default()
+}
+
+/// Readers a run plans and records at a time.
+const READERS_A_PLAN: i64 = 1000;
+
+/// One run: plans and records the notices as of `today`, a range of readers at a time
+/// (of one reader when `user`), then sends what is due.
 pub async fn run(
     db: &Db,
     mailer: &Arc<Mailer>,
@@ -357,14 +403,30 @@ pub async fn run(
     user: Option<UserId>,
 ) -> ApiResult<RunReport> {
     let at = now();
-    let page = patron_page.to_string();
-    let planned = db
-        .run(move |conn| {
-            let setup = Setup::load(conn, &page)?;
-            plan(conn, &setup, today, at, scope, user)
-        })
-        .await?;
-    let (created, slips) = record(db, planned, at).await?;
+    let last = match user {
+        Some(id) => id.get(),
+        None => db.run(|conn| notice::last_reader(conn)).await?,
+    };
+    let mut created = 0;
+    let mut slips = 0;
+    let mut first = user.map_or(1, UserId::get);
+    while first <= last {
+        let readers = Readers {
+            first,
+            last: (first + READERS_A_PLAN - 1).min(last),
+        };
+        let page = patron_page.to_string();
+        let planned = db
+            .run(move |conn| {
+                let setup = Setup::load(conn, &page)?;
+                plan(conn, &setup, today, at, scope, readers, user.is_some())
+            })
+            .await?;
+        let (made, printed) = record(db, planned, at).await?;
+        created += made;
+        slips += printed;
+        first = readers.last + 1;
+    }
     let (sent, failed) = deliver(db, mailer).await?;
     Ok(RunReport {
         day: today.to_string(),

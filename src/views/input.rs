@@ -222,6 +222,19 @@ fn multipart_error(e: multer::Error) -> AppError {
     }
 }
 
+/// For `#[serde(default, deserialize_with = "not_null")]` on an optional field that has
+/// no null: left out is None, null (in JSON, or `null` in a form) is refused by name.
+pub(crate) fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    match <Option<T> as serde::Deserialize>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom("must not be null")),
+    }
+}
+
 /// A request body deserialised into `T`.
 pub struct Fields<T>(pub T);
 

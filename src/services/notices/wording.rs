@@ -90,35 +90,35 @@ pub fn shipped(kind: Kind, language: &str) -> Wording {
     let (subject, body) = match (language, kind) {
         ("de", Kind::DueSoon) => (
             "Bald fällig: {{ titles }}",
-            "Hallo {{ name }},\n\nbitte denk an die Rückgabe:\n{% for loan in loans %}\n- {{ loan.title }} ({{ loan.author }}), fällig am {{ loan.due_date }}\n{%- endfor %}\n\nVerlängern kannst du auf deiner Seite: {{ patron_page }}\n\n{{ library }}\n",
+            "Hallo {{ name }},\n\nbitte denk an die Rückgabe:\n{% for loan in loans %}- {{ loan.title }} ({{ loan.author }}), fällig am {{ loan.due_date }}\n{% endfor %}\nVerlängern kannst du auf deiner Seite: {{ patron_page }}\n\n{{ library }}\n",
         ),
         ("de", Kind::Overdue) => (
             "{{ reminder }}. Mahnung: {{ titles }}",
-            "Hallo {{ name }},\n\ndie Leihfrist ist abgelaufen:\n{% for loan in loans %}\n- {{ loan.title }} ({{ loan.author }}), fällig am {{ loan.due_date }}\n{%- endfor %}\n\nBitte bring {% if loans|length == 1 %}das Buch{% else %}die Bücher{% endif %} bald zurück.\n\n{{ library }}\n",
+            "Hallo {{ name }},\n\ndie Leihfrist ist abgelaufen:\n{% for loan in loans %}- {{ loan.title }} ({{ loan.author }}), fällig am {{ loan.due_date }}\n{% endfor %}\nBitte bring {% if loans|length == 1 %}das Buch{% else %}die Bücher{% endif %} bald zurück.\n\n{{ library }}\n",
         ),
         ("de", Kind::HoldReady) => (
             "Liegt für dich bereit: {{ titles }}",
-            "Hallo {{ name }},\n\ndeine Vormerkung ist da:\n{% for hold in holds %}\n- {{ hold.title }} ({{ hold.author }}), abholbar bis {{ hold.ready_until }}\n{%- endfor %}\n\n{{ library }}\n",
+            "Hallo {{ name }},\n\ndeine Vormerkung ist da:\n{% for hold in holds %}- {{ hold.title }} ({{ hold.author }}), abholbar bis {{ hold.ready_until }}\n{% endfor %}\n{{ library }}\n",
         ),
         ("de", Kind::HoldLapsing) => (
             "Letzter Abholtag: {{ titles }}",
-            "Hallo {{ name }},\n\nmorgen verfällt deine Vormerkung:\n{% for hold in holds %}\n- {{ hold.title }} ({{ hold.author }}), abholbar bis {{ hold.ready_until }}\n{%- endfor %}\n\n{{ library }}\n",
+            "Hallo {{ name }},\n\nmorgen verfällt deine Vormerkung:\n{% for hold in holds %}- {{ hold.title }} ({{ hold.author }}), abholbar bis {{ hold.ready_until }}\n{% endfor %}\n{{ library }}\n",
         ),
         (_, Kind::DueSoon) => (
             "Due soon: {{ titles }}",
-            "Hello {{ name }},\n\n{% if loans|length == 1 %}this book is{% else %}these books are{% endif %} due back soon:\n{% for loan in loans %}\n- {{ loan.title }} by {{ loan.author }}, due {{ loan.due_date }}\n{%- endfor %}\n\nYou can renew on your page: {{ patron_page }}\n\n{{ library }}\n",
+            "Hello {{ name }},\n\n{% if loans|length == 1 %}this book is{% else %}these books are{% endif %} due back soon:\n{% for loan in loans %}- {{ loan.title }} by {{ loan.author }}, due {{ loan.due_date }}\n{% endfor %}\nYou can renew on your page: {{ patron_page }}\n\n{{ library }}\n",
         ),
         (_, Kind::Overdue) => (
             "Overdue (reminder {{ reminder }}): {{ titles }}",
-            "Hello {{ name }},\n\n{% if loans|length == 1 %}this book is{% else %}these books are{% endif %} overdue:\n{% for loan in loans %}\n- {{ loan.title }} by {{ loan.author }}, due {{ loan.due_date }}\n{%- endfor %}\n\nPlease bring {% if loans|length == 1 %}it{% else %}them{% endif %} back soon.\n\n{{ library }}\n",
+            "Hello {{ name }},\n\n{% if loans|length == 1 %}this book is{% else %}these books are{% endif %} overdue:\n{% for loan in loans %}- {{ loan.title }} by {{ loan.author }}, due {{ loan.due_date }}\n{% endfor %}\nPlease bring {% if loans|length == 1 %}it{% else %}them{% endif %} back soon.\n\n{{ library }}\n",
         ),
         (_, Kind::HoldReady) => (
             "Ready for you: {{ titles }}",
-            "Hello {{ name }},\n\n{% if holds|length == 1 %}a book you asked for waits{% else %}books you asked for wait{% endif %} for you at the desk:\n{% for hold in holds %}\n- {{ hold.title }} by {{ hold.author }}, until {{ hold.ready_until }}\n{%- endfor %}\n\n{{ library }}\n",
+            "Hello {{ name }},\n\n{% if holds|length == 1 %}a book you asked for waits{% else %}books you asked for wait{% endif %} for you at the desk:\n{% for hold in holds %}- {{ hold.title }} by {{ hold.author }}, until {{ hold.ready_until }}\n{% endfor %}\n{{ library }}\n",
         ),
         (_, Kind::HoldLapsing) => (
             "Last day to collect: {{ titles }}",
-            "Hello {{ name }},\n\ntomorrow is the last day to collect:\n{% for hold in holds %}\n- {{ hold.title }} by {{ hold.author }}, until {{ hold.ready_until }}\n{%- endfor %}\n\n{{ library }}\n",
+            "Hello {{ name }},\n\ntomorrow is the last day to collect:\n{% for hold in holds %}- {{ hold.title }} by {{ hold.author }}, until {{ hold.ready_until }}\n{% endfor %}\n{{ library }}\n",
         ),
     };
     Wording {

@@ -1,8 +1,9 @@
 // The patron's panel at the desk: who they are, why they cannot borrow if they cannot,
 // what they have out (overdue loans marked in words and colour, each with its Renew
-// button) and the holds waiting for them.
+// button), the holds waiting for them, and their notices to send now.
 
 import { $, el, button, formatDate, formatDay } from '../dom.js';
+import { forget, noticesPart } from './desk-notices.js';
 
 let actions = { renew: () => {}, finish: () => {} };
 
@@ -14,6 +15,7 @@ export function init(handlers) {
 export function clear() {
   const box = $('#desk-patron');
   delete box.dataset.patronId;
+  forget();
   box.replaceChildren(el('p', { class: 'hint' }, 'No patron yet: scan their card, or find them below.'));
 }
 
@@ -41,6 +43,7 @@ export function render(panel) {
       : null,
     loansPart(panel.loans),
     holdsPart(panel.holds),
+    noticesPart(who),
   ];
   box.replaceChildren(...parts.filter(Boolean));
 }

@@ -1,11 +1,18 @@
 //! In the browser: the circulation desk driven from the keyboard alone, the way a USB
 //! barcode scanner drives it (it types the code and presses Enter into whatever has the
-//! focus).
+//! focus), and a patron's notices sent from their panel to a real SMTP listener.
+
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::Duration;
 
 use super::browser::{browser_ready, open_browser, run, Browser};
 use super::server::Server;
+use crate::common::process::{http, start_logged, status_of};
+use crate::common::smtp::serve_listener;
 use crate::common::PASSWORD;
 use fantoccini::key::Key;
+use library_server::models::now;
 use serde_json::{json, Value};
 
 /// Types `code` and Enter into the focused element, as a scanner does, after checking that
@@ -352,6 +359,250 @@ fn a_patron_without_a_card_is_found_by_name() {
             item(&server, &admin, "100001")["on_loan_to"]["name"],
             "Ana Lima (5B)"
         );
+        browser.no_policy_violations().await;
+        browser.close().await;
+    });
+}
+
+// ---- "Send notices now", on the server process with its mail going to loopback SMTP ----
+
+/// A call to the server process that must succeed; the whole answer. A process, as in
+/// notices.rs, because only the binary takes its mail server from the environment.
+fn call(port: u16, token: Option<&str>, method: &str, path: &str, body: Value) -> Value {
+    let body = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let answer = http(
+        port,
+        &format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+    .unwrap_or_default();
+    let reply = answer
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    let status = status_of(&answer);
+    assert!(
+        (200..300).contains(&status),
+        "{method} {path}: {status} {reply}"
+    );
+    reply
+}
+
+#[test]
+fn send_notices_now_tells_the_patron_once_and_says_what_went() {
+    if !browser_ready() {
+        return;
+    }
+    // The mail port takes connections but does not answer yet: the first mail waits there,
+    // and the page with it.
+    let smtp = TcpListener::bind("127.0.0.1:0").expect("a mail port");
+    let smtp_port = smtp.local_addr().expect("the mail port").port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let process = start_logged(
+        dir.path(),
+        &[],
+        &[
+            ("LIBRARY_SMTP_HOST", "127.0.0.1"),
+            ("LIBRARY_SMTP_PORT", &smtp_port.to_string()),
+            ("LIBRARY_SMTP_TLS", "none"),
+        ],
+    );
+    let port = process.port;
+    call(
+        port,
+        None,
+        "POST",
+        "/users/register",
+        json!({"email": "admin@example.org", "username": "admin", "password": PASSWORD}),
+    );
+    let login = call(
+        port,
+        None,
+        "POST",
+        "/users/login",
+        json!({"email": "admin@example.org", "password": PASSWORD}),
+    );
+    let admin = login["access_token"].as_str().expect("token");
+    // Ann and Cat have an e-mail address, Ben has none; each has a book out, overdue.
+    for (full_name, email, group, card, title) in [
+        (
+            "Ann Reader",
+            Some("ann@example.org"),
+            "7A",
+            "C7001",
+            "The Night Garden",
+        ),
+        ("Ben Pupil", None, "5B", "C5001", "Emil and the Detectives"),
+        ("Cat Lee", Some("cat@example.org"), "7A", "C7002", "Momo"),
+    ] {
+        call(
+            port,
+            Some(admin),
+            "POST",
+            "/patrons",
+            json!({"full_name": full_name, "email": email, "group": group, "card_number": card}),
+        );
+        let book = call(
+            port,
+            Some(admin),
+            "POST",
+            "/books",
+            json!({"title": title, "author": "A. Writer", "copies": 1}),
+        );
+        call(
+            port,
+            Some(admin),
+            "POST",
+            "/loans",
+            json!({"book_id": book["result"]["id"], "card_number": card}),
+        );
+    }
+    rusqlite::Connection::open(dir.path().join("library.db"))
+        .expect("open the database")
+        .execute("UPDATE loans SET due_at = ?1", [now() - 3 * 86_400])
+        .expect("backdate the loans");
+    // `open_browser` takes an in-process server only for its address: this one lends it
+    // one, and the browser is then pointed at the server process.
+    let stand_in = Server::start();
+
+    run(async {
+        let mut browser = open_browser(&stand_in).await;
+        browser.base = format!("http://127.0.0.1:{port}");
+        browser.open("/admin").await;
+        browser.login("admin@example.org", PASSWORD).await;
+        browser.view("books").await;
+        browser.click("#nav a[data-view=\"desk\"]").await;
+        browser.view("desk").await;
+
+        scan(&browser, "C7001").await;
+        browser
+            .text_contains(
+                "#desk-patron",
+                &["Ann Reader (7A)", "1 overdue", "Mails to ann@example.org"],
+            )
+            .await;
+        browser.find("#desk-notices-said[hidden]").await;
+        browser.click("#desk-send-notices").await;
+        // While the mail server keeps the mail waiting, the button takes no second press,
+        // and the scanner has its field back.
+        browser.find("#desk-send-notices:disabled").await;
+        browser
+            .text_contains(
+                "#desk-notices-said[data-kind=\"busy\"]",
+                &["Sending notices"],
+            )
+            .await;
+        browser.find("#desk-scan:focus").await;
+        // The mail server answers, for this one mail only.
+        let (sender, inbox) = mpsc::channel();
+        std::thread::spawn(move || serve_listener(smtp, 1, &sender));
+        browser
+            .text_contains(
+                "#desk-notices-said[data-kind=\"ok\"]",
+                &["Sent 1 mail to Ann Reader (7A)."],
+            )
+            .await;
+        browser.find("#desk-send-notices:enabled").await;
+        let mail = inbox
+            .recv_timeout(Duration::from_secs(10))
+            .expect("Ann's mail");
+        assert_eq!(mail.rcpt_to, vec!["<ann@example.org>".to_string()]);
+        assert!(
+            mail.data
+                .contains("Subject: Overdue (reminder 1): The Night Garden"),
+            "{}",
+            mail.data
+        );
+        browser.screenshot("desk-notices").await;
+
+        // Pressed again: told before, so nothing goes out.
+        browser.click("#desk-send-notices").await;
+        browser
+            .text_contains(
+                "#desk-notices-said[data-kind=\"none\"]",
+                &["Nothing new to send to Ann Reader (7A): every notice due was sent before."],
+            )
+            .await;
+        assert!(inbox.try_recv().is_err(), "a second mail went out");
+
+        // Ben has no e-mail: his notice is a slip for his class.
+        browser.find("#desk-scan:focus").await;
+        press(&browser, Key::Escape).await;
+        browser
+            .text_contains("#desk-patron", &["No patron yet"])
+            .await;
+        scan(&browser, "C5001").await;
+        browser
+            .text_contains(
+                "#desk-patron",
+                &["Ben Pupil (5B)", "No e-mail: slips to print for 5B"],
+            )
+            .await;
+        browser.find("#desk-notices-said[hidden]").await;
+        browser.click("#desk-send-notices").await;
+        browser
+            .text_contains(
+                "#desk-notices-said[data-kind=\"slip\"]",
+                &["1 slip to print for 5B (see Notices)."],
+            )
+            .await;
+        let slips = call(port, Some(admin), "GET", "/notices/slips", Value::Null);
+        assert_eq!(slips["result"].as_array().map(Vec::len), Some(1), "{slips}");
+        assert_eq!(slips["result"][0]["group"], "5B", "{slips}");
+
+        // The mail server is gone by Cat's turn: the page says so, and where to look.
+        browser.find("#desk-scan:focus").await;
+        press(&browser, Key::Escape).await;
+        scan(&browser, "C7002").await;
+        browser
+            .text_contains("#desk-patron", &["Cat Lee (7A)"])
+            .await;
+        browser.click("#desk-send-notices").await;
+        browser
+            .text_contains(
+                "#desk-notices-said[data-kind=\"error\"]",
+                &[
+                    "1 new mail for Cat Lee (7A).",
+                    "1 mail could not be sent; it is tried again later and shows in Notices.",
+                ],
+            )
+            .await;
+        browser.find("#desk-send-notices:enabled").await;
+        let mails = call(
+            port,
+            Some(admin),
+            "GET",
+            "/notices?channel=mail",
+            Value::Null,
+        );
+        let statuses: Vec<(&str, &str)> = mails["result"]
+            .as_array()
+            .expect("mails")
+            .iter()
+            .map(|n| {
+                (
+                    n["recipient"].as_str().unwrap_or_default(),
+                    n["status"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(statuses.len(), 2, "{mails}");
+        assert!(statuses.contains(&("ann@example.org", "sent")), "{mails}");
+        assert!(
+            statuses.contains(&("cat@example.org", "pending")),
+            "{mails}"
+        );
+
         browser.no_policy_violations().await;
         browser.close().await;
     });

@@ -15,6 +15,7 @@ pub(crate) mod browser;
 mod copies;
 mod desk;
 mod lending;
+mod notices;
 mod patrons;
 pub(crate) mod server;
 mod serving;

@@ -5,6 +5,7 @@
 
 mod calendar;
 mod scheduler;
+mod upgrade;
 mod wording;
 
 use std::sync::mpsc;
