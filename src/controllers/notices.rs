@@ -384,8 +384,8 @@ pub(crate) async fn slips(_staff: Librarian, db: &State<Db>, query: QueryParams)
 #[serde(deny_unknown_fields)]
 pub struct PrintedRequest {
     /// The slips printed (ids from GET /notices/slips).
-    #[schema(min_items = 1, max_items = 1000)]
-    pub ids: Vec<i64>,
+    #[schema(min_items = 1, max_items = 1000, value_type = Vec<i64>)]
+    pub ids: Vec<serde_json::Number>,
 }
 
 /// How many slips were marked printed.
@@ -404,9 +404,28 @@ pub(crate) async fn printed(
     db: &State<Db>,
     body: Fields<PrintedRequest>,
 ) -> Reply {
-    let ids = body.0.ids;
-    if ids.is_empty() || ids.len() > 1000 {
+    let numbers = body.0.ids;
+    if numbers.is_empty() || numbers.len() > 1000 {
         return Err(AppError::invalid("ids", "must list 1 to 1000 slips"));
+    }
+    // An integer is a whole number however JSON writes it (`41` or `41.0`).
+    let mut ids = Vec::with_capacity(numbers.len());
+    for (i, number) in numbers.iter().enumerate() {
+        let whole = number.as_i64().or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        });
+        match whole {
+            Some(id) => ids.push(id),
+            None => {
+                return Err(AppError::invalid(
+                    &format!("ids[{i}]"),
+                    "must be a whole number",
+                ))
+            }
+        }
     }
     let at = now();
     let count = db
