@@ -725,21 +725,13 @@ fn preview_context(
             ready_until: Day::of(h.ready_until).to_string(),
         })
         .collect();
-    let titles: Vec<&str> = loans
-        .iter()
-        .map(|l| l.title.as_str())
-        .chain(holds.iter().map(|h| h.title.as_str()))
-        .collect();
-    let context = Context {
-        name: reader.name.clone(),
-        library: setup.settings.library_name.clone(),
-        patron_page: format!("{}/", setup.patron_page),
-        titles: titles.join(", "),
-        due_date: loans.iter().map(|l| l.due_date.clone()).min(),
-        ready_until: holds.iter().map(|h| h.ready_until.clone()).min(),
-        reminder: Some(1),
+    let context = Context::new(
+        reader.name.clone(),
+        setup.settings.library_name.clone(),
+        &setup.patron_page,
         loans,
         holds,
-    };
+        Some(1),
+    );
     Ok((context, Some(reader.id.get())))
 }

@@ -438,6 +438,21 @@ pub struct Reader {
     pub group: Option<String>,
 }
 
+/// The columns `Reader::at` reads, of `users u`.
+const READER: &str = "u.id, COALESCE(u.full_name, u.username), u.email, u.group_name";
+
+impl Reader {
+    /// The reader in `READER`'s four columns from column `first` on.
+    fn at(row: &Row, first: usize) -> rusqlite::Result<Reader> {
+        Ok(Reader {
+            id: row.get(first)?,
+            name: row.get(first + 1)?,
+            email: row.get(first + 2)?,
+            group: row.get(first + 3)?,
+        })
+    }
+}
+
 /// Readers by id, from `first` to `last`: a run goes through the library a range at a
 /// time, so what it holds in memory stays small however many readers there are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -491,26 +506,20 @@ pub fn loans_due_before(
     readers: Readers,
 ) -> ApiResult<Vec<OutLoan>> {
     Ok(conn
-        .prepare_cached(
-            "SELECT l.id, u.id, COALESCE(u.full_name, u.username), u.email, u.group_name,
-                    l.due_at, b.title, b.author, i.barcode
+        .prepare_cached(&format!(
+            "SELECT l.id, {READER}, l.due_at, b.title, b.author, i.barcode
              FROM loans l
              JOIN users u ON u.id = l.user_id
              JOIN books b ON b.id = l.book_id
              LEFT JOIN items i ON i.id = l.item_id
              WHERE l.returned_at IS NULL AND l.due_at < ?1 AND u.erased_at IS NULL
                AND l.user_id BETWEEN ?2 AND ?3
-             ORDER BY u.id, l.due_at, l.id",
-        )?
+             ORDER BY u.id, l.due_at, l.id"
+        ))?
         .query_map(params![before, readers.first, readers.last], |r| {
             Ok(OutLoan {
                 loan_id: r.get(0)?,
-                reader: Reader {
-                    id: r.get(1)?,
-                    name: r.get(2)?,
-                    email: r.get(3)?,
-                    group: r.get(4)?,
-                },
+                reader: Reader::at(r, 1)?,
                 due_at: r.get(5)?,
                 title: r.get(6)?,
                 author: r.get(7)?,
@@ -533,25 +542,19 @@ pub struct ReadyHold {
 /// Ready holds that have not lapsed at `now`, of the `readers`, by reader.
 pub fn ready_holds(conn: &Connection, now: i64, readers: Readers) -> ApiResult<Vec<ReadyHold>> {
     Ok(conn
-        .prepare_cached(
-            "SELECT h.id, u.id, COALESCE(u.full_name, u.username), u.email, u.group_name,
-                    h.ready_until, b.title, b.author
+        .prepare_cached(&format!(
+            "SELECT h.id, {READER}, h.ready_until, b.title, b.author
              FROM holds h
              JOIN users u ON u.id = h.user_id
              JOIN books b ON b.id = h.book_id
              WHERE h.status = 'ready' AND h.ready_until > ?1 AND u.erased_at IS NULL
                AND h.user_id BETWEEN ?2 AND ?3
-             ORDER BY u.id, h.ready_until, h.id",
-        )?
+             ORDER BY u.id, h.ready_until, h.id"
+        ))?
         .query_map(params![now, readers.first, readers.last], |r| {
             Ok(ReadyHold {
                 hold_id: r.get(0)?,
-                reader: Reader {
-                    id: r.get(1)?,
-                    name: r.get(2)?,
-                    email: r.get(3)?,
-                    group: r.get(4)?,
-                },
+                reader: Reader::at(r, 1)?,
                 ready_until: r.get(5)?,
                 title: r.get(6)?,
                 author: r.get(7)?,
@@ -691,18 +694,10 @@ pub fn set_last_run(conn: &Connection, job: &str, day: &str) -> ApiResult<()> {
 /// A reader whose data is kept, as notices address them.
 pub fn reader(conn: &Connection, id: UserId) -> ApiResult<Option<Reader>> {
     Ok(conn
-        .prepare_cached(
-            "SELECT id, COALESCE(full_name, username), email, group_name FROM users
-             WHERE id = ?1 AND erased_at IS NULL",
-        )?
-        .query_row([id], |r| {
-            Ok(Reader {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                email: r.get(2)?,
-                group: r.get(3)?,
-            })
-        })
+        .prepare_cached(&format!(
+            "SELECT {READER} FROM users u WHERE u.id = ?1 AND u.erased_at IS NULL"
+        ))?
+        .query_row([id], |r| Reader::at(r, 0))
         .optional()?)
 }
 

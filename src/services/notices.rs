@@ -221,23 +221,14 @@ pub fn plan(
 /// library's fails on this reader's data.
 fn word(setup: &Setup, kind: Kind, group: Group, own: Option<notice::Wording>) -> NewNotice {
     let settings = &setup.settings;
-    let titles: Vec<&str> = group
-        .loans
-        .iter()
-        .map(|l| l.title.as_str())
-        .chain(group.holds.iter().map(|h| h.title.as_str()))
-        .collect();
-    let context = Context {
-        name: group.reader.name.clone(),
-        library: settings.library_name.clone(),
-        patron_page: format!("{}/", setup.patron_page),
-        titles: titles.join(", "),
-        due_date: group.loans.iter().map(|l| l.due_date.clone()).min(),
-        ready_until: group.holds.iter().map(|h| h.ready_until.clone()).min(),
-        reminder: (kind == Kind::Overdue).then_some(group.reminder),
-        loans: group.loans,
-        holds: group.holds,
-    };
+    let context = Context::new(
+        group.reader.name.clone(),
+        settings.library_name.clone(),
+        &setup.patron_page,
+        group.loans,
+        group.holds,
+        (kind == Kind::Overdue).then_some(group.reminder),
+    );
     let shipped = || wording::shipped(kind, &settings.language);
     let rendered = match own.map(|own| wording::render(&own, &context)) {
         Some(Ok(rendered)) => rendered,

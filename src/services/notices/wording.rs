@@ -58,6 +58,34 @@ pub struct HoldLine {
 }
 
 impl Context {
+    /// A reader's context: the joined titles and the earliest dates are worked out from
+    /// `loans` and `holds`. `patron_page` is the server's address (the page is at `/`).
+    pub fn new(
+        name: String,
+        library: String,
+        patron_page: &str,
+        loans: Vec<LoanLine>,
+        holds: Vec<HoldLine>,
+        reminder: Option<i64>,
+    ) -> Context {
+        let titles: Vec<&str> = loans
+            .iter()
+            .map(|l| l.title.as_str())
+            .chain(holds.iter().map(|h| h.title.as_str()))
+            .collect();
+        Context {
+            name,
+            library,
+            patron_page: format!("{patron_page}/"),
+            titles: titles.join(", "),
+            due_date: loans.iter().map(|l| l.due_date.clone()).min(),
+            ready_until: holds.iter().map(|h| h.ready_until.clone()).min(),
+            reminder,
+            loans,
+            holds,
+        }
+    }
+
     /// A made-up reader with one of everything: what a template is checked against
     /// when saved.
     pub fn sample(library: &str, patron_page: &str) -> Context {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::browser::{browser_ready, open_browser, run, Browser};
 use super::server::Server;
-use crate::common::process::{http, start_logged, status_of};
+use crate::common::process::{json_call, start_logged};
 use crate::common::smtp::serve_listener;
 use crate::common::PASSWORD;
 use fantoccini::key::Key;
@@ -369,28 +369,7 @@ fn a_patron_without_a_card_is_found_by_name() {
 /// A call to the server process that must succeed; the whole answer. A process, as in
 /// notices.rs, because only the binary takes its mail server from the environment.
 fn call(port: u16, token: Option<&str>, method: &str, path: &str, body: Value) -> Value {
-    let body = if body.is_null() {
-        String::new()
-    } else {
-        body.to_string()
-    };
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    let answer = http(
-        port,
-        &format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        ),
-    )
-    .unwrap_or_default();
-    let reply = answer
-        .split_once("\r\n\r\n")
-        .and_then(|(_, b)| serde_json::from_str(b).ok())
-        .unwrap_or(Value::Null);
-    let status = status_of(&answer);
+    let (status, reply) = json_call(port, method, path, token, &body);
     assert!(
         (200..300).contains(&status),
         "{method} {path}: {status} {reply}"

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::browser::{browser_ready, open_browser, run, Browser};
 use super::desk::{book_with_copy, ok};
 use super::server::Server;
-use crate::common::process::{free_port, http, start_logged, status_of};
+use crate::common::process::{free_port, json_call, start_logged};
 use crate::common::smtp::{serve_listener, Received};
 use crate::common::{quoted_printable_decode, PASSWORD};
 use fantoccini::key::Key;
@@ -397,28 +397,7 @@ struct Remote {
 
 impl Remote {
     fn call(&self, method: &str, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
-        let body = if body.is_null() {
-            String::new()
-        } else {
-            body.to_string()
-        };
-        let auth = token
-            .map(|t| format!("Authorization: Bearer {t}\r\n"))
-            .unwrap_or_default();
-        let answer = http(
-            self.port,
-            &format!(
-                "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}\
-                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            ),
-        )
-        .unwrap_or_default();
-        let json = answer
-            .split_once("\r\n\r\n")
-            .and_then(|(_, b)| serde_json::from_str(b).ok())
-            .unwrap_or(Value::Null);
-        (status_of(&answer), json)
+        json_call(self.port, method, path, token, &body)
     }
 
     /// The `result` of a call that must succeed.

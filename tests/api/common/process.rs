@@ -158,6 +158,39 @@ pub fn post_form(port: u16, path: &str, form: &str) -> Option<String> {
     )
 }
 
+/// A JSON call to the server process on `port` (`Value::Null` sends no body): the status
+/// and the answer's JSON (`Null` when it has none).
+pub fn json_call(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let body = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let answer = http(
+        port,
+        &format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+    .unwrap_or_default();
+    let json = answer
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (status_of(&answer), json)
+}
+
 /// The status code of a raw answer.
 pub fn status_of(answer: &str) -> u16 {
     answer

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::common::process::{http, start_logged, status_of, Server};
+use crate::common::process::{json_call, start_logged, Server};
 use crate::common::smtp::smtp_listener;
 use crate::common::PASSWORD;
 use library_server::domain::calendar::Day;
@@ -165,18 +165,14 @@ fn admin_token(dir: &std::path::Path, port: u16) -> String {
         .write_all(format!("{PASSWORD}\n").as_bytes())
         .unwrap();
     assert!(child.wait().unwrap().success());
-    let body = format!(r#"{{"email":"boss@example.org","password":"{PASSWORD}"}}"#);
-    let answer = http(
+    let (status, value) = json_call(
         port,
-        &format!(
-            "POST /users/login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        ),
-    )
-    .unwrap();
-    let json = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
-    let value: serde_json::Value = serde_json::from_str(json).unwrap();
+        "POST",
+        "/users/login",
+        None,
+        &serde_json::json!({"email": "boss@example.org", "password": PASSWORD}),
+    );
+    assert_eq!(status, 200, "{value}");
     value["access_token"].as_str().unwrap().to_string()
 }
 
@@ -189,27 +185,21 @@ fn runs_at_the_same_moment_tell_each_event_once() {
     let server: Server = start_logged(dir.path(), &[], &[]);
     let token = admin_token(dir.path(), server.port);
     let run = || {
-        let body = "{}";
-        http(
+        json_call(
             server.port,
-            &format!(
-                "POST /notices/run HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-                 Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
-                 Content-Length: {}\r\n\r\n{body}",
-                body.len()
-            ),
+            "POST",
+            "/notices/run",
+            Some(&token),
+            &serde_json::json!({}),
         )
-        .unwrap()
     };
-    let answers: Vec<String> = std::thread::scope(|s| {
+    let answers: Vec<(u16, serde_json::Value)> = std::thread::scope(|s| {
         let runs: Vec<_> = (0..4).map(|_| s.spawn(run)).collect();
         runs.into_iter().map(|r| r.join().unwrap()).collect()
     });
     let mut created = 0;
-    for answer in &answers {
-        assert_eq!(status_of(answer), 200, "{answer}");
-        let json = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
-        let value: serde_json::Value = serde_json::from_str(json).unwrap();
+    for (status, value) in &answers {
+        assert_eq!(*status, 200, "{value}");
         created += value["result"]["created"].as_i64().unwrap();
     }
     assert_eq!(created, 12, "{answers:?}");
